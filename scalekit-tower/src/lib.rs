@@ -1,0 +1,7 @@
+//! Embed Scalekit's admin portal in a tower, axum or hyper app.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod link;
+
+pub use link::{Feature, PortalLink};

@@ -1,0 +1,110 @@
+//! The portal link Scalekit mints for one page render, and the portal features
+//! it can open.
+//!
+//! ```
+//! use scalekit_tower::Feature;
+//!
+//! let features = [Feature::Sso, Feature::DirSync, Feature::Other("session_policy".into())];
+//! let names: Vec<&str> = features.iter().map(Feature::as_str).collect();
+//! assert_eq!(names, ["sso", "dir_sync", "session_policy"]);
+//! ```
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use url::Url;
+
+/// A single-use admin-portal link for one organization.
+///
+/// Scalekit accepts a link once, and only within a minute of minting it; the
+/// first load opens a portal session of up to six hours. Render it into the page
+/// that asked for it and never cache or reuse it.
+///
+/// Its `Debug` output hides the secret part of the location: a link is a
+/// bearer credential until it is used, so it must not end up in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PortalLink {
+    id: String,
+    location: Url,
+    expires_at: OffsetDateTime,
+}
+
+impl PortalLink {
+    /// Builds a link from its parts. The client validates `location` against the
+    /// configured portal origin before it builds one; code that builds links by
+    /// hand (tests, fixtures) is responsible for that itself.
+    pub fn new(id: impl Into<String>, location: Url, expires_at: OffsetDateTime) -> Self {
+        Self {
+            id: id.into(),
+            location,
+            expires_at,
+        }
+    }
+
+    /// Scalekit's id of the link (for example `lnk_123`), empty if Scalekit sent none.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The URL to load in the portal iframe.
+    pub fn location(&self) -> &Url {
+        &self.location
+    }
+
+    /// When the link stops working if it has not been loaded.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+}
+
+impl fmt::Debug for PortalLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalLink")
+            .field("id", &self.id)
+            .field("location", &format_args!("{}/…", self.location.origin().ascii_serialization()))
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A part of the admin portal a link opens.
+///
+/// Without features the portal shows what the organization has enabled.
+/// Values Scalekit adds later pass through as [`Feature::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// Single sign-on configuration (`sso`).
+    Sso,
+    /// Directory sync / SCIM configuration (`dir_sync`).
+    DirSync,
+    /// Any other feature name, sent to Scalekit as it is.
+    Other(String),
+}
+
+impl Feature {
+    /// The name Scalekit uses in the `features` query parameter.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Feature::Sso => "sso",
+            Feature::DirSync => "dir_sync",
+            Feature::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for Feature {
+    fn from(name: &str) -> Self {
+        match name {
+            "sso" => Feature::Sso,
+            "dir_sync" => Feature::DirSync,
+            other => Feature::Other(other.to_owned()),
+        }
+    }
+}
