@@ -61,7 +61,10 @@ impl fmt::Debug for PortalLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalLink")
             .field("id", &self.id)
-            .field("location", &format_args!("{}/…", self.location.origin().ascii_serialization()))
+            .field(
+                "location",
+                &format_args!("{}/…", self.location.origin().ascii_serialization()),
+            )
             .field("expires_at", &self.expires_at)
             .finish()
     }

@@ -1,0 +1,291 @@
+//! The errors a [`Client`](crate::Client) call can end in.
+//!
+//! ```
+//! use scalekit_tower::{Error, OrganizationId};
+//!
+//! let err: Error = OrganizationId::new("tenant-42").unwrap_err().into();
+//! assert!(matches!(err, Error::InvalidArgument { .. }));
+//! assert!(!err.is_retryable());
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::config::ConfigError;
+use crate::organization_id::InvalidOrganizationId;
+
+/// What Scalekit said about a failed call: its `google.rpc.Status`-shaped body.
+///
+/// All fields are optional: Scalekit sends them on most errors, proxies and
+/// the token endpoint may not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The gRPC status code (`16` for unauthenticated, `5` for not found, ...).
+    pub code: Option<i64>,
+    /// Scalekit's human-readable message.
+    pub message: Option<String>,
+    /// The `error_code` of the first `ErrorInfo` detail, e.g. `UNAUTHENTICATED`.
+    pub error_code: Option<String>,
+}
+
+impl ApiError {
+    /// Parses an error body; anything unparseable gives an empty `ApiError`.
+    pub(crate) fn from_body(body: &[u8]) -> Self {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return Self::default();
+        };
+        let text = |v: &serde_json::Value| v.as_str().map(|s| truncate(s, 300));
+        let error_code = value
+            .get("details")
+            .and_then(|d| d.as_array())
+            .and_then(|details| {
+                details
+                    .iter()
+                    .find_map(|d| d.get("error_code").and_then(text))
+            })
+            // OAuth-style bodies from the token endpoint.
+            .or_else(|| value.get("error").and_then(text));
+        Self {
+            code: value.get("code").and_then(|c| c.as_i64()),
+            message: value
+                .get("message")
+                .and_then(text)
+                .or_else(|| value.get("error_description").and_then(text)),
+            error_code,
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(code) = &self.error_code {
+            parts.push(code.clone());
+        }
+        if let Some(message) = &self.message {
+            parts.push(format!("{message:?}"));
+        }
+        if let Some(code) = self.code {
+            parts.push(format!("code {code}"));
+        }
+        if parts.is_empty() {
+            f.write_str("no details")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// A failed client call. Match on the variant to decide what to show.
+///
+/// No variant carries the client secret or an access token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// Scalekit refused the client credentials or the access token made from them.
+    #[error(
+        "Scalekit rejected the client credentials (HTTP {status}, {api}): check that SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET belong to the environment in SCALEKIT_ENVIRONMENT_URL"
+    )]
+    BadCredentials {
+        /// The HTTP status Scalekit answered (usually 401).
+        status: StatusCode,
+        /// Scalekit's error body.
+        api: ApiError,
+    },
+
+    /// The organization does not exist in this environment.
+    #[error(
+        "organization not found in this Scalekit environment ({api}): check the id, or that it was created in this environment (development and production are separate)"
+    )]
+    OrganizationNotFound {
+        /// Scalekit's error body.
+        api: ApiError,
+    },
+
+    /// An argument was refused, locally before any request or by Scalekit (HTTP 400).
+    #[error("invalid argument: {message}")]
+    InvalidArgument {
+        /// What was wrong.
+        message: String,
+        /// Scalekit's error body, when Scalekit refused it.
+        api: Option<ApiError>,
+    },
+
+    /// The credentials may not do this (HTTP 403).
+    #[error("Scalekit refused the call as not permitted (HTTP 403, {api})")]
+    PermissionDenied {
+        /// Scalekit's error body.
+        api: ApiError,
+    },
+
+    /// Scalekit is rate limiting this client (HTTP 429).
+    #[error("Scalekit is rate limiting this client (HTTP 429, {api}){}", RetryHint(*retry_after))]
+    RateLimited {
+        /// How long Scalekit asked to wait, when it said.
+        retry_after: Option<Duration>,
+        /// Scalekit's error body.
+        api: ApiError,
+    },
+
+    /// Scalekit could not be reached or answered with a server error.
+    #[error("Scalekit is unavailable ({}){}", UnavailableCause(*status, api), RetryHint(*retry_after))]
+    Unavailable {
+        /// The HTTP status, or `None` when no response arrived (connection failure).
+        status: Option<StatusCode>,
+        /// How long Scalekit asked to wait, when it said.
+        retry_after: Option<Duration>,
+        /// Scalekit's error body, when there was one.
+        api: ApiError,
+        /// The transport error, when no response arrived.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// The call did not finish within the configured deadline.
+    #[error(
+        "Scalekit did not answer within {after:?} (the client's deadline); it may be slow or unreachable"
+    )]
+    Timeout {
+        /// The deadline that ran out.
+        after: Duration,
+    },
+
+    /// Scalekit answered something the client cannot use.
+    #[error("unexpected response from Scalekit{}: {reason}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    UnexpectedResponse {
+        /// The HTTP status, when the problem was in a response.
+        status: Option<StatusCode>,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+struct RetryHint(Option<Duration>);
+
+impl fmt::Display for RetryHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(after) => write!(f, "; retry after {} s", after.as_secs().max(1)),
+            None => Ok(()),
+        }
+    }
+}
+
+struct UnavailableCause<'a>(Option<StatusCode>, &'a ApiError);
+
+impl fmt::Display for UnavailableCause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(status) => write!(f, "HTTP {status}, {}", self.1),
+            None => f.write_str("no response: connection failed"),
+        }
+    }
+}
+
+impl Error {
+    /// How long the caller should wait before trying again, when Scalekit said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } | Error::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed later without any change: rate limits,
+    /// outages and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Timeout { .. }
+        )
+    }
+
+    /// Scalekit's error body, when the error came from one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::BadCredentials { api, .. }
+            | Error::OrganizationNotFound { api }
+            | Error::PermissionDenied { api }
+            | Error::RateLimited { api, .. }
+            | Error::Unavailable { api, .. } => Some(api),
+            Error::InvalidArgument { api, .. } => api.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidOrganizationId> for Error {
+    fn from(err: InvalidOrganizationId) -> Self {
+        Error::InvalidArgument {
+            message: err.to_string(),
+            api: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_scalekit_error_body() {
+        let body = br#"{"code":16,"message":"Token empty","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code":"UNAUTHENTICATED"}]}"#;
+        let api = ApiError::from_body(body);
+        assert_eq!(api.code, Some(16));
+        assert_eq!(api.message.as_deref(), Some("Token empty"));
+        assert_eq!(api.error_code.as_deref(), Some("UNAUTHENTICATED"));
+    }
+
+    #[test]
+    fn parses_oauth_error_body_and_garbage() {
+        let api = ApiError::from_body(br#"{"error":"invalid_client","error_description":"bad"}"#);
+        assert_eq!(api.error_code.as_deref(), Some("invalid_client"));
+        assert_eq!(api.message.as_deref(), Some("bad"));
+        assert_eq!(
+            ApiError::from_body(b"<html>502</html>"),
+            ApiError::default()
+        );
+        assert_eq!(ApiError::from_body(b"[1,2]"), ApiError::default());
+    }
+
+    #[test]
+    fn long_messages_are_truncated() {
+        let body = format!(r#"{{"message":"{}"}}"#, "é".repeat(1000));
+        let api = ApiError::from_body(body.as_bytes());
+        assert!(api.message.unwrap().len() < 320);
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let err = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+            api: ApiError::default(),
+        };
+        assert!(err.to_string().contains("retry after 7 s"));
+        let err = Error::BadCredentials {
+            status: StatusCode::UNAUTHORIZED,
+            api: ApiError::default(),
+        };
+        assert!(err.to_string().contains("SCALEKIT_CLIENT_SECRET"));
+    }
+}

@@ -1,0 +1,176 @@
+//! Reading a `portal_links` response, defensively.
+//!
+//! Scalekit documents the link both wrapped (`{"link":{...}}`, snake_case) and
+//! flat (camelCase `expireTime`); both are accepted. The `location` is what
+//! ends up in the app's iframe, so it is accepted only if it is an http(s) URL
+//! on the configured portal origin, without user information.
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use url::Url;
+
+use crate::error::Error;
+use crate::link::PortalLink;
+
+/// How long an unused link lives when Scalekit does not say.
+const DOCUMENTED_LINK_LIFETIME: time::Duration = time::Duration::minutes(1);
+
+#[derive(Deserialize)]
+struct WireLink {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default, alias = "expireTime")]
+    expire_time: Option<String>,
+}
+
+/// Parses and checks a `portal_links` response body.
+pub(crate) fn parse_portal_link(body: &[u8], portal_origin: &str) -> Result<PortalLink, Error> {
+    let unexpected = |reason: String| Error::UnexpectedResponse {
+        status: None,
+        reason,
+    };
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| unexpected(format!("portal link response is not JSON: {e}")))?;
+    let object = match value.get("link") {
+        Some(link) if link.is_object() => link.clone(),
+        _ => value,
+    };
+    if !object.is_object() {
+        return Err(unexpected(
+            "portal link response is not a JSON object".into(),
+        ));
+    }
+    let wire: WireLink = serde_json::from_value(object)
+        .map_err(|e| unexpected(format!("portal link response has the wrong shape: {e}")))?;
+    let raw_location = wire
+        .location
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| unexpected("portal link response has no `location`".into()))?;
+    let location = checked_location(&raw_location, portal_origin)?;
+    let expires_at = match wire.expire_time.filter(|t| !t.is_empty()) {
+        Some(raw) => OffsetDateTime::parse(&raw, &Rfc3339)
+            .map_err(|e| unexpected(format!("portal link `expire_time` is not RFC 3339 ({e})")))?,
+        None => OffsetDateTime::now_utc() + DOCUMENTED_LINK_LIFETIME,
+    };
+    Ok(PortalLink::new(
+        wire.id.unwrap_or_default(),
+        location,
+        expires_at,
+    ))
+}
+
+/// Accepts `raw` only as an http(s) URL on `portal_origin`, without userinfo.
+pub(crate) fn checked_location(raw: &str, portal_origin: &str) -> Result<Url, Error> {
+    let refuse = |why: &str| Error::UnexpectedResponse {
+        status: None,
+        reason: format!(
+            "portal link location refused: {why}; links must be on the portal origin {portal_origin} \
+             (set SCALEKIT_PORTAL_ORIGIN if your portal uses a custom domain)"
+        ),
+    };
+    let url = Url::parse(raw).map_err(|_| refuse("it is not an absolute URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(refuse("its scheme is not http(s)"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it contains user information"));
+    }
+    if url.origin().ascii_serialization() != portal_origin {
+        return Err(refuse("it points to another origin"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORIGIN: &str = "https://acme.scalekit.dev";
+
+    #[test]
+    fn wrapped_snake_case() {
+        let body = br#"{"link":{"id":"lnk_123","location":"https://acme.scalekit.dev/magicLink/8930509d","expire_time":"2024-02-06T14:48:00Z"}}"#;
+        let link = parse_portal_link(body, ORIGIN).unwrap();
+        assert_eq!(link.id(), "lnk_123");
+        assert_eq!(
+            link.location().as_str(),
+            "https://acme.scalekit.dev/magicLink/8930509d"
+        );
+        assert_eq!(link.expires_at().unix_timestamp(), 1_707_230_880);
+    }
+
+    #[test]
+    fn flat_camel_case_with_fraction() {
+        let body = br#"{"id":"x","location":"https://acme.scalekit.dev/magicLink/1","expireTime":"2024-10-03T13:35:50.563013Z"}"#;
+        let link = parse_portal_link(body, ORIGIN).unwrap();
+        assert_eq!(link.expires_at().nanosecond(), 563_013_000);
+    }
+
+    #[test]
+    fn zero_to_nine_fraction_digits_and_offsets() {
+        for (stamp, nanos) in [
+            ("2024-10-03T13:35:50Z", 0),
+            ("2024-10-03T13:35:50.5Z", 500_000_000),
+            ("2024-10-03T13:35:50.123456789Z", 123_456_789),
+            ("2024-10-03T15:35:50.1+02:00", 100_000_000),
+        ] {
+            let body = format!(
+                r#"{{"link":{{"location":"https://acme.scalekit.dev/m/1","expire_time":"{stamp}"}}}}"#
+            );
+            let link = parse_portal_link(body.as_bytes(), ORIGIN).unwrap();
+            assert_eq!(link.expires_at().nanosecond(), nanos, "{stamp}");
+            assert_eq!(link.expires_at().unix_timestamp(), 1_727_962_550, "{stamp}");
+        }
+    }
+
+    #[test]
+    fn hostile_locations_are_refused() {
+        for location in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://evil.test/magicLink/1",
+            "https://acme.scalekit.dev.evil.test/magicLink/1",
+            "https://acme.scalekit.dev@evil.test/magicLink/1",
+            "https://user@acme.scalekit.dev/magicLink/1",
+            "http://acme.scalekit.dev/magicLink/1",
+            "https://acme.scalekit.dev:8443/magicLink/1",
+            "//acme.scalekit.dev/magicLink/1",
+            "/magicLink/1",
+        ] {
+            let body = serde_json::json!({"link": {"location": location}}).to_string();
+            let err = parse_portal_link(body.as_bytes(), ORIGIN).unwrap_err();
+            assert!(
+                err.to_string().contains("location refused"),
+                "{location}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_bodies_are_typed_errors() {
+        for body in [
+            &b"{"[..],
+            b"null",
+            b"[]",
+            b"\"x\"",
+            br#"{"link":{}}"#,
+            br#"{"link":{"location":""}}"#,
+            br#"{"link":{"location":"https://acme.scalekit.dev/m","expire_time":"yesterday"}}"#,
+            br#"{"link":{"location":5}}"#,
+        ] {
+            let err = parse_portal_link(body, ORIGIN).unwrap_err();
+            assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_expiry_defaults_to_the_documented_minute() {
+        let link =
+            parse_portal_link(br#"{"location":"https://acme.scalekit.dev/m/1"}"#, ORIGIN).unwrap();
+        let left = link.expires_at() - OffsetDateTime::now_utc();
+        assert!(left > time::Duration::seconds(55) && left <= time::Duration::seconds(60));
+    }
+}

@@ -1,0 +1,298 @@
+//! The access-token cache: early refresh, one refresh in flight, refresh on 401.
+//!
+//! The cache holds at most one token. A caller that finds it fresh takes it
+//! without waiting. A caller that finds it missing or expired takes the refresh
+//! lock and fetches; everyone else waits on the lock and then finds the new
+//! token (single flight). In the last part of a token's life (the refresh
+//! margin) one caller refreshes early while the others keep using the still
+//! valid token. The lock is a plain async mutex: a fetching caller that is
+//! cancelled drops its guard and the next waiter fetches, so a dropped future
+//! can never leave the cache stuck.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// The most a token is refreshed before it expires.
+const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// A token as fetched from the token endpoint.
+pub(crate) struct FetchedToken {
+    pub(crate) value: SecretString,
+    pub(crate) expires_in: Duration,
+}
+
+/// A cached access token.
+pub(crate) struct AccessToken {
+    value: SecretString,
+    generation: u64,
+    refresh_at: Instant,
+    expires_at: Instant,
+}
+
+impl AccessToken {
+    pub(crate) fn secret(&self) -> &str {
+        self.value.expose_secret()
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("value", &"[redacted]")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A single-token cache with single-flight refresh.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<AccessToken>>>,
+    refresh: Mutex<u64>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.snapshot().is_some();
+        f.debug_struct("TokenCache")
+            .field("cached", &cached)
+            .finish()
+    }
+}
+
+enum Freshness {
+    Fresh(Arc<AccessToken>),
+    /// Valid, but inside the refresh margin.
+    Aging(Arc<AccessToken>),
+    Unusable,
+}
+
+impl TokenCache {
+    fn snapshot(&self) -> Option<Arc<AccessToken>> {
+        // A poisoned lock only means a panic elsewhere while holding it; the
+        // Option inside is always consistent, so keep using it.
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn freshness(&self) -> Freshness {
+        let now = Instant::now();
+        match self.snapshot() {
+            Some(token) if now < token.refresh_at => Freshness::Fresh(token),
+            Some(token) if now < token.expires_at => Freshness::Aging(token),
+            _ => Freshness::Unusable,
+        }
+    }
+
+    /// Returns a usable token, fetching one with `fetch` when needed.
+    pub(crate) async fn get<F, Fut, E>(&self, fetch: F) -> Result<Arc<AccessToken>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<FetchedToken, E>>,
+    {
+        let guard = match self.freshness() {
+            Freshness::Fresh(token) => return Ok(token),
+            Freshness::Aging(token) => match self.refresh.try_lock() {
+                // Someone else is refreshing early: the old token still works.
+                Err(_) => return Ok(token),
+                Ok(guard) => guard,
+            },
+            Freshness::Unusable => self.refresh.lock().await,
+        };
+        // Whoever held the lock before us may have refreshed already.
+        let stale = match self.freshness() {
+            Freshness::Fresh(token) => return Ok(token),
+            Freshness::Aging(token) => Some(token),
+            Freshness::Unusable => None,
+        };
+        let mut guard = guard;
+        match fetch().await {
+            Ok(fetched) => {
+                *guard += 1;
+                let token = Arc::new(make_token(fetched, *guard));
+                *self
+                    .current
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(token.clone());
+                Ok(token)
+            }
+            // An early refresh failed but the old token is still valid: use it,
+            // the next caller tries again.
+            Err(err) => match stale {
+                Some(token) => {
+                    tracing::warn!(
+                        "early access-token refresh failed; using the current token until it expires"
+                    );
+                    Ok(token)
+                }
+                None => Err(err),
+            },
+        }
+    }
+
+    /// Drops the cached token if it is still the one of `generation` (the one
+    /// an API call just saw refused), so concurrent 401s cause one refresh.
+    pub(crate) fn invalidate(&self, generation: u64) {
+        let mut current = self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if current.as_ref().is_some_and(|t| t.generation == generation) {
+            *current = None;
+        }
+    }
+}
+
+fn make_token(fetched: FetchedToken, generation: u64) -> AccessToken {
+    let now = Instant::now();
+    let margin = (fetched.expires_in / 5).min(MAX_REFRESH_MARGIN);
+    AccessToken {
+        value: fetched.value,
+        generation,
+        refresh_at: now + fetched.expires_in - margin,
+        expires_at: now + fetched.expires_in,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn fetched(value: &str, secs: u64) -> FetchedToken {
+        FetchedToken {
+            value: SecretString::from(value.to_owned()),
+            expires_in: Duration::from_secs(secs),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn caches_until_the_refresh_margin() {
+        let cache = TokenCache::default();
+        let fetches = AtomicUsize::new(0);
+        let fetch = || async {
+            let n = fetches.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(fetched(&format!("t{n}"), 100))
+        };
+        assert_eq!(cache.get(fetch).await.unwrap().secret(), "t0");
+        assert_eq!(cache.get(fetch).await.unwrap().secret(), "t0");
+        // 100 s lifetime: margin 20 s, so at 79 s still cached, at 81 s refreshed.
+        tokio::time::advance(Duration::from_secs(79)).await;
+        assert_eq!(cache.get(fetch).await.unwrap().secret(), "t0");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.get(fetch).await.unwrap().secret(), "t1");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_early_refresh_keeps_the_valid_token() {
+        let cache = TokenCache::default();
+        cache
+            .get(|| async { Ok::<_, ()>(fetched("t0", 100)) })
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(90)).await;
+        let token = cache
+            .get(|| async { Err::<FetchedToken, _>(()) })
+            .await
+            .unwrap();
+        assert_eq!(token.secret(), "t0");
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert!(
+            cache
+                .get(|| async { Err::<FetchedToken, _>(()) })
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn invalidate_only_drops_the_named_generation() {
+        let cache = TokenCache::default();
+        let first = cache
+            .get(|| async { Ok::<_, ()>(fetched("t0", 100)) })
+            .await
+            .unwrap();
+        cache.invalidate(first.generation() + 1);
+        assert_eq!(
+            cache.get(|| async { Err(()) }).await.unwrap().secret(),
+            "t0"
+        );
+        cache.invalidate(first.generation());
+        let second = cache
+            .get(|| async { Ok::<_, ()>(fetched("t1", 100)) })
+            .await
+            .unwrap();
+        assert_eq!(second.secret(), "t1");
+        // A late 401 for the old token must not drop the new one.
+        cache.invalidate(first.generation());
+        assert_eq!(
+            cache.get(|| async { Err(()) }).await.unwrap().secret(),
+            "t1"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_fetch_does_not_wedge_the_cache() {
+        let cache = Arc::new(TokenCache::default());
+        let stuck = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get(|| std::future::pending::<Result<FetchedToken, ()>>())
+                    .await
+                    .map(|_| ())
+            })
+        };
+        // Let the stuck fetch take the lock, then cancel it.
+        while cache.refresh.try_lock().is_ok() {
+            tokio::task::yield_now().await;
+        }
+        stuck.abort();
+        let token = tokio::time::timeout(
+            Duration::from_secs(5),
+            cache.get(|| async { Ok::<_, ()>(fetched("t0", 100)) }),
+        )
+        .await
+        .expect("cache stuck after a cancelled fetch")
+        .unwrap();
+        assert_eq!(token.secret(), "t0");
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_share_one_fetch() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let cache = cache.clone();
+            let fetches = fetches.clone();
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        Ok::<_, ()>(fetched("t0", 100))
+                    })
+                    .await
+                    .unwrap()
+                    .generation()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 1);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,237 @@
+//! One HTTP exchange with Scalekit, retried where that is safe, within a deadline.
+//!
+//! Connection failures and 502/503/504 are retried with jittered exponential
+//! backoff; 429 waits for `Retry-After` when Scalekit sends one; every other
+//! status is final. No wait is started that would end past the deadline: the
+//! last error is returned instead.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
+use tokio::time::Instant;
+
+use crate::error::{ApiError, Error};
+
+const MAX_ATTEMPTS: u32 = 4;
+const BACKOFF_BASE: Duration = Duration::from_millis(100);
+const BACKOFF_CAP: Duration = Duration::from_secs(2);
+/// A `Retry-After` longer than this is treated as this long.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(3600);
+
+/// Whether a request may be sent again after a transport failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// The request is idempotent (GET, PUT, PATCH of settings, the token POST).
+    Always,
+    /// Only when the connection failed before anything was sent (creating things).
+    ConnectFailuresOnly,
+}
+
+/// A successful response: its status and body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+/// Sends the request `build` makes until it succeeds, fails finally, or the
+/// next attempt could not finish before `deadline`.
+pub(crate) async fn send_with_retries(
+    deadline: Instant,
+    replay: Replay,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Answer, Error> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (err, wait) = match exchange(build(), replay).await {
+            Exchange::Done(result) => return result,
+            Exchange::Retry { err, retry_after } => {
+                let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+                (err, wait)
+            }
+        };
+        if attempt >= MAX_ATTEMPTS || Instant::now() + wait >= deadline {
+            return Err(err);
+        }
+        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "retrying Scalekit call");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+enum Exchange {
+    Done(Result<Answer, Error>),
+    Retry {
+        err: Error,
+        retry_after: Option<Duration>,
+    },
+}
+
+async fn exchange(request: reqwest::RequestBuilder, replay: Replay) -> Exchange {
+    let transport_failure = |err: reqwest::Error| {
+        let err_is_replayable = replay == Replay::Always || err.is_connect();
+        let wrapped = Error::Unavailable {
+            status: None,
+            retry_after: None,
+            api: ApiError::default(),
+            source: Some(err.without_url()),
+        };
+        if err_is_replayable {
+            Exchange::Retry {
+                err: wrapped,
+                retry_after: None,
+            }
+        } else {
+            Exchange::Done(Err(wrapped))
+        }
+    };
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(err) => return transport_failure(err),
+    };
+    let status = response.status();
+    let retry_after = parse_retry_after(response.headers());
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        // The connection broke mid-body.
+        Err(err) => return transport_failure(err),
+    };
+    if status.is_success() {
+        return Exchange::Done(Ok(Answer { status, body }));
+    }
+    let err = classify(status, ApiError::from_body(&body), retry_after);
+    match status {
+        StatusCode::TOO_MANY_REQUESTS
+        | StatusCode::BAD_GATEWAY
+        | StatusCode::SERVICE_UNAVAILABLE
+        | StatusCode::GATEWAY_TIMEOUT => Exchange::Retry { err, retry_after },
+        _ => Exchange::Done(Err(err)),
+    }
+}
+
+/// Maps an error status to the error a caller can act on.
+pub(crate) fn classify(status: StatusCode, api: ApiError, retry_after: Option<Duration>) -> Error {
+    match status {
+        StatusCode::BAD_REQUEST => Error::InvalidArgument {
+            message: api
+                .message
+                .clone()
+                .unwrap_or_else(|| "Scalekit refused the request as invalid (HTTP 400)".into()),
+            api: Some(api),
+        },
+        StatusCode::UNAUTHORIZED => Error::BadCredentials { status, api },
+        StatusCode::FORBIDDEN => Error::PermissionDenied { api },
+        StatusCode::NOT_FOUND => Error::OrganizationNotFound { api },
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after, api },
+        s if s.is_server_error() => Error::Unavailable {
+            status: Some(s),
+            retry_after,
+            api,
+            source: None,
+        },
+        s => Error::UnexpectedResponse {
+            status: Some(s),
+            reason: format!("unexpected status ({api})"),
+        },
+    }
+}
+
+/// Full-range jitter between half and all of an exponential step.
+fn backoff(attempt: u32) -> Duration {
+    let step = BACKOFF_BASE
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    step.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
+/// Reads `Retry-After` as delta-seconds or an HTTP date.
+pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let after = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(after.min(RETRY_AFTER_CAP))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn retry_after_forms() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(parse_retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(parse_retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("99999999999"));
+        assert_eq!(parse_retry_after(&headers), Some(RETRY_AFTER_CAP));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
+        let parsed = parse_retry_after(&headers).unwrap();
+        assert!(parsed > Duration::from_secs(27) && parsed <= Duration::from_secs(30));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(parse_retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..40 {
+            let wait = backoff(attempt);
+            let step = BACKOFF_BASE
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(BACKOFF_CAP);
+            assert!(
+                wait >= step / 2 && wait <= step,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_errors() {
+        let api = ApiError::default;
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, api(), None),
+            Error::InvalidArgument { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, api(), None),
+            Error::BadCredentials { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::FORBIDDEN, api(), None),
+            Error::PermissionDenied { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::NOT_FOUND, api(), None),
+            Error::OrganizationNotFound { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, api(), Some(Duration::from_secs(2))),
+            Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)
+        ));
+        assert!(matches!(
+            classify(StatusCode::INTERNAL_SERVER_ERROR, api(), None),
+            Error::Unavailable {
+                status: Some(StatusCode::INTERNAL_SERVER_ERROR),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(StatusCode::IM_A_TEAPOT, api(), None),
+            Error::UnexpectedResponse { .. }
+        ));
+    }
+}
