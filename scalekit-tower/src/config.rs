@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn each_missing_variable_is_named() {
-        for skip in 0..FULL.len() {
+        for (skip, (variable, _)) in FULL.iter().enumerate() {
             let pairs: Vec<_> = FULL
                 .iter()
                 .enumerate()
@@ -357,13 +357,8 @@ mod tests {
                 .map(|(_, p)| *p)
                 .collect();
             let err = Config::from_lookup(lookup(&pairs)).unwrap_err();
-            assert_eq!(
-                err,
-                ConfigError::Missing {
-                    variable: FULL[skip].0
-                }
-            );
-            assert!(err.to_string().contains(FULL[skip].0));
+            assert_eq!(err, ConfigError::Missing { variable });
+            assert!(err.to_string().contains(variable));
         }
     }
 

@@ -250,7 +250,7 @@ mod tests {
             let cache = cache.clone();
             tokio::spawn(async move {
                 cache
-                    .get(|| std::future::pending::<Result<FetchedToken, ()>>())
+                    .get(std::future::pending::<Result<FetchedToken, ()>>)
                     .await
                     .map(|_| ())
             })
