@@ -28,10 +28,15 @@
 mod client;
 mod config;
 mod error;
+mod layer;
 mod link;
+mod minter;
 mod organization;
 mod organization_id;
+mod outcome;
 mod portal_link_response;
+mod refresh;
+pub mod resolve;
 mod token;
 mod transport;
 
@@ -41,8 +46,11 @@ pub use config::{
     ENV_PORTAL_ORIGIN,
 };
 pub use error::{ApiError, Error};
+pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
 pub use link::{Feature, PortalLink};
 pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
+pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
+pub use refresh::RefreshEndpoint;

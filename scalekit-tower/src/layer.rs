@@ -1,0 +1,348 @@
+//! Middleware that mints a fresh portal link for every request it wraps.
+//!
+//! For each request the layer resolves the organization, mints one single-use
+//! link, records a [`PortalLinkOutcome`] (and, when minted, the
+//! [`PortalLink`](crate::PortalLink)) in the request extensions, and calls the
+//! inner service. Responses to requests that got a link carry
+//! `Cache-Control: no-store`, so no cache can replay a used link.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response};
+//! use scalekit_tower::{Client, Config, Feature, PortalLinkLayer, PortalLinkOutcome, resolve};
+//! use tower::{ServiceBuilder, ServiceExt, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
+//! # let org = emulator.demo_organization_ids()[0].parse().unwrap();
+//! # let config = Config::builder().environment_url(emulator.base_url())
+//! #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
+//! let client = Client::new(config).unwrap();
+//! let service = ServiceBuilder::new()
+//!     .layer(PortalLinkLayer::new(client, resolve::fixed(org)).with_features([Feature::Sso]))
+//!     .service(service_fn(|request: Request<()>| async move {
+//!         let minted = matches!(
+//!             request.extensions().get::<PortalLinkOutcome>(),
+//!             Some(PortalLinkOutcome::Minted(_))
+//!         );
+//!         Ok::<_, Infallible>(Response::new(format!("minted: {minted}")))
+//!     }));
+//! let response = service.oneshot(Request::new(())).await.unwrap();
+//! assert_eq!(response.headers()["cache-control"], "no-store");
+//! assert_eq!(response.into_body(), "minted: true");
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
+use http::{Method, Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::client::Client;
+use crate::link::Feature;
+use crate::minter::{MintFuture, Minter};
+use crate::outcome::PortalLinkOutcome;
+use crate::refresh::RefreshEndpoint;
+use crate::resolve::OrganizationResolver;
+
+/// Mints a portal link per request. See the [module docs](self).
+#[derive(Clone)]
+pub struct PortalLinkLayer<R> {
+    minter: Minter<R>,
+    methods: Option<Arc<[Method]>>,
+    respond_on_failure: bool,
+}
+
+impl<R: OrganizationResolver> PortalLinkLayer<R> {
+    /// Mints links with `client` for the organization `resolver` finds.
+    pub fn new(client: Client, resolver: R) -> Self {
+        Self {
+            minter: Minter {
+                client,
+                resolver,
+                features: Arc::from([]),
+            },
+            methods: None,
+            respond_on_failure: false,
+        }
+    }
+
+    /// The portal sections the links open (default: none named, so the portal
+    /// shows what the organization has enabled).
+    ///
+    /// ```
+    /// # use scalekit_tower::{Client, Config, Feature, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .with_features([Feature::Sso, Feature::DirSync]);
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn with_features(mut self, features: impl IntoIterator<Item = Feature>) -> Self {
+        self.minter.features = features.into_iter().collect();
+        self
+    }
+
+    /// The methods that mint (default: every method but `HEAD` and `OPTIONS`).
+    /// Other requests pass through untouched, with a
+    /// [`PortalLinkOutcome::Skipped`] in their extensions.
+    ///
+    /// ```
+    /// # use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .with_methods([http::Method::GET]);
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn with_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.methods = Some(methods.into_iter().collect());
+        self
+    }
+
+    /// Answers the request directly (status only, empty body) when resolving
+    /// or minting fails, instead of the default of calling the inner service
+    /// with the failure recorded so the handler can render a fallback.
+    ///
+    /// The status is [`PortalLinkFailure::status`](crate::PortalLinkFailure::status),
+    /// with `Retry-After` when Scalekit sent one.
+    #[must_use]
+    pub fn respond_on_failure(mut self) -> Self {
+        self.respond_on_failure = true;
+        self
+    }
+
+    /// An endpoint that mints a fresh link as JSON for the browser when the
+    /// portal session expires, with this layer's client, resolver and features
+    /// (so the same authorization applies).
+    pub fn refresh_endpoint(&self) -> RefreshEndpoint<R> {
+        RefreshEndpoint::from_minter(self.minter.clone())
+    }
+}
+
+impl<R> fmt::Debug for PortalLinkLayer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalLinkLayer")
+            .field("features", &self.minter.features)
+            .field("methods", &self.methods)
+            .field("respond_on_failure", &self.respond_on_failure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Clone> Layer<S> for PortalLinkLayer<R> {
+    type Service = PortalLinkService<S, R>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        PortalLinkService {
+            inner,
+            minter: self.minter.clone(),
+            methods: self.methods.clone(),
+            respond_on_failure: self.respond_on_failure,
+        }
+    }
+}
+
+/// The service [`PortalLinkLayer`] wraps around an inner service.
+#[derive(Clone)]
+pub struct PortalLinkService<S, R> {
+    inner: S,
+    minter: Minter<R>,
+    methods: Option<Arc<[Method]>>,
+    respond_on_failure: bool,
+}
+
+impl<S, R> PortalLinkService<S, R> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
+    fn mints(&self, method: &Method) -> bool {
+        match &self.methods {
+            Some(methods) => methods.contains(method),
+            None => *method != Method::HEAD && *method != Method::OPTIONS,
+        }
+    }
+}
+
+impl<S: fmt::Debug, R> fmt::Debug for PortalLinkService<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalLinkService")
+            .field("inner", &self.inner)
+            .field("features", &self.minter.features)
+            .field("methods", &self.methods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for PortalLinkService<S, R>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    R: OrganizationResolver,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, ReqBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        if !self.mints(request.method()) {
+            request.extensions_mut().insert(PortalLinkOutcome::Skipped);
+            return ResponseFuture {
+                state: State::Calling {
+                    future: self.inner.call(request),
+                    no_store: false,
+                },
+            };
+        }
+        // The service polled ready is `self.inner`: take it for this request
+        // and leave a clone for the next (tower's "be careful when cloning").
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let (parts, body) = request.into_parts();
+        let mint = self.minter.mint(&parts);
+        ResponseFuture {
+            state: State::Minting {
+                mint,
+                inner: Some(inner),
+                request: Some(Request::from_parts(parts, body)),
+                respond_on_failure: self.respond_on_failure,
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`PortalLinkService`].
+    pub struct ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        #[pin]
+        state: State<S, ReqBody>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        Minting {
+            mint: MintFuture,
+            inner: Option<S>,
+            request: Option<Request<ReqBody>>,
+            respond_on_failure: bool,
+        },
+        Calling {
+            #[pin]
+            future: S::Future,
+            no_store: bool,
+        },
+    }
+}
+
+impl<S, ReqBody> fmt::Debug for ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Minting {
+                    mint,
+                    inner,
+                    request,
+                    respond_on_failure,
+                } => {
+                    let outcome = ready!(mint.as_mut().poll(cx));
+                    if let (PortalLinkOutcome::Failed(failure), true) =
+                        (&outcome, *respond_on_failure)
+                    {
+                        let mut response = Response::new(ResBody::default());
+                        *response.status_mut() = failure.status();
+                        if let Some(after) = failure.retry_after() {
+                            response
+                                .headers_mut()
+                                .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+                        }
+                        return Poll::Ready(Ok(response));
+                    }
+                    let (Some(mut request), Some(mut inner)) = (request.take(), inner.take())
+                    else {
+                        unreachable!("ResponseFuture polled after the inner service was called");
+                    };
+                    let no_store = matches!(outcome, PortalLinkOutcome::Minted(_));
+                    if let PortalLinkOutcome::Minted(link) = &outcome {
+                        request.extensions_mut().insert(link.clone());
+                    }
+                    request.extensions_mut().insert(outcome);
+                    let future = inner.call(request);
+                    this.state.set(State::Calling { future, no_store });
+                }
+                StateProj::Calling { future, no_store } => {
+                    let mut response = ready!(future.poll(cx))?;
+                    if *no_store {
+                        forbid_caching(&mut response);
+                    }
+                    return Poll::Ready(Ok(response));
+                }
+            }
+        }
+    }
+}
+
+/// Sets `Cache-Control: no-store` unless the handler already forbade storing.
+fn forbid_caching<B>(response: &mut Response<B>) {
+    let already = response
+        .headers()
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|directive| directive.trim().eq_ignore_ascii_case("no-store"));
+    if !already {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}

@@ -1,0 +1,174 @@
+//! The endpoint the browser calls for a fresh link when the portal session
+//! expires.
+//!
+//! A `GET` answers `200` with `{"location": "...", "expires_at": "<RFC 3339>"}`
+//! and `Cache-Control: no-store`. It resolves the organization exactly like
+//! the layer it came from, sends no CORS headers (only the app's own pages may
+//! read it), and refuses requests the browser marks as coming from another
+//! site (`Sec-Fetch-Site: cross-site` or `same-site`). Failures answer a JSON
+//! `{"error": "<code>"}` with the status of
+//! [`PortalLinkFailure::status`](crate::PortalLinkFailure::status); details go
+//! to the log, not to the browser.
+//!
+//! ```
+//! use http::{Request, StatusCode};
+//! use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
+//! # let org = emulator.demo_organization_ids()[0].parse().unwrap();
+//! # let config = Config::builder().environment_url(emulator.base_url())
+//! #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
+//! let layer = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::fixed(org));
+//! let endpoint = layer.refresh_endpoint();
+//! let response = endpoint
+//!     .oneshot(Request::get("/settings/portal/refresh").body(()).unwrap())
+//!     .await
+//!     .unwrap();
+//! assert_eq!(response.status(), StatusCode::OK);
+//! let json: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+//! assert!(json["location"].as_str().unwrap().contains("/magicLink/"));
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER,
+    X_CONTENT_TYPE_OPTIONS,
+};
+use http::{Method, Request, Response, StatusCode};
+use time::format_description::well_known::Rfc3339;
+use tower_service::Service;
+
+use crate::client::Client;
+use crate::minter::Minter;
+use crate::outcome::{PortalLinkFailure, PortalLinkOutcome};
+use crate::resolve::OrganizationResolver;
+
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+/// A tower service answering fresh portal links as JSON. See the [module docs](self).
+///
+/// Build it with [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint)
+/// so it shares the layer's resolver and features, or with [`RefreshEndpoint::new`].
+#[derive(Clone)]
+pub struct RefreshEndpoint<R> {
+    minter: Minter<R>,
+}
+
+impl<R: OrganizationResolver> RefreshEndpoint<R> {
+    /// An endpoint minting links with `client` for the organization `resolver`
+    /// finds, without features. Prefer [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint).
+    pub fn new(client: Client, resolver: R) -> Self {
+        Self::from_minter(Minter {
+            client,
+            resolver,
+            features: std::sync::Arc::from([]),
+        })
+    }
+
+    pub(crate) fn from_minter(minter: Minter<R>) -> Self {
+        Self { minter }
+    }
+}
+
+impl<R> fmt::Debug for RefreshEndpoint<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshEndpoint")
+            .field("features", &self.minter.features)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R, B> Service<Request<B>> for RefreshEndpoint<R>
+where
+    R: OrganizationResolver,
+{
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if request.method() != Method::GET {
+            let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET"));
+            return Box::pin(std::future::ready(Ok(response)));
+        }
+        let site = request
+            .headers()
+            .get(SEC_FETCH_SITE)
+            .map(HeaderValue::as_bytes);
+        if matches!(site, Some(b"cross-site" | b"same-site")) {
+            return Box::pin(std::future::ready(Ok(error_response(
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+            ))));
+        }
+        let (parts, _body) = request.into_parts();
+        let mint = self.minter.mint(&parts);
+        Box::pin(async move { Ok(outcome_response(mint.await)) })
+    }
+}
+
+fn outcome_response(outcome: PortalLinkOutcome) -> Response<String> {
+    match outcome {
+        PortalLinkOutcome::Minted(link) => {
+            let expires_at = link.expires_at().format(&Rfc3339).unwrap_or_default();
+            let body = serde_json::json!({
+                "location": link.location().as_str(),
+                "expires_at": expires_at,
+            });
+            json_response(StatusCode::OK, body.to_string())
+        }
+        PortalLinkOutcome::NoOrganization => {
+            error_response(StatusCode::FORBIDDEN, "no_organization")
+        }
+        PortalLinkOutcome::Failed(failure) => {
+            let mut response = error_response(failure.status(), failure_code(&failure));
+            if let Some(after) = failure.retry_after() {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+            }
+            response
+        }
+        // The minter never skips; keep the endpoint total anyway.
+        _ => error_response(StatusCode::INTERNAL_SERVER_ERROR, "not_minted"),
+    }
+}
+
+fn failure_code(failure: &PortalLinkFailure) -> &'static str {
+    match failure.status() {
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::GATEWAY_TIMEOUT => "upstream_timeout",
+        StatusCode::INTERNAL_SERVER_ERROR => "resolver_failed",
+        _ => "upstream_unavailable",
+    }
+}
+
+fn error_response(status: StatusCode, code: &str) -> Response<String> {
+    json_response(status, serde_json::json!({ "error": code }).to_string())
+}
+
+fn json_response(status: StatusCode, body: String) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
