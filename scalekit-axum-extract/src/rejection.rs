@@ -1,0 +1,132 @@
+//! Why a handler got no portal link, as an HTTP response.
+
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use http::{Method, StatusCode};
+use scalekit_tower::PortalLinkFailure;
+
+/// The rejection of the [`PortalLink`](crate::PortalLink) extractor.
+///
+/// Each variant answers a status and a plain-text message saying what to fix.
+/// Upstream details are not sent to the browser (the layer logged them).
+///
+/// ```
+/// use http::StatusCode;
+/// use scalekit_axum_extract::PortalLinkRejection;
+///
+/// assert_eq!(PortalLinkRejection::LayerMissing.status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// assert!(PortalLinkRejection::LayerMissing.body_text().contains("PortalLinkLayer"));
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum PortalLinkRejection {
+    /// The route has no [`PortalLinkLayer`](scalekit_tower::PortalLinkLayer): 500.
+    LayerMissing,
+    /// The layer skips this request's method (by default `HEAD` and `OPTIONS`).
+    /// `HEAD` answers an empty 200, as a `GET` would without its body; other
+    /// methods are a configuration mistake: 500.
+    MethodNotMinted {
+        /// The request's method.
+        method: Method,
+    },
+    /// The signed-in user belongs to no organization: 403.
+    NoOrganization,
+    /// The app's organization resolver failed: 500.
+    ResolverFailed(Arc<PortalLinkFailure>),
+    /// Scalekit is rate limiting the app: 429, with `Retry-After` when known.
+    RateLimited(Arc<PortalLinkFailure>),
+    /// Scalekit failed, timed out or refused the app's credentials: 502, 503
+    /// (with `Retry-After` when Scalekit sent one) or 504.
+    UpstreamFailed(Arc<PortalLinkFailure>),
+}
+
+impl PortalLinkRejection {
+    pub(crate) fn from_failure(failure: Arc<PortalLinkFailure>) -> Self {
+        match failure.status() {
+            StatusCode::INTERNAL_SERVER_ERROR => Self::ResolverFailed(failure),
+            StatusCode::TOO_MANY_REQUESTS => Self::RateLimited(failure),
+            _ => Self::UpstreamFailed(failure),
+        }
+    }
+
+    /// The status of the response.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::MethodNotMinted { method } if method == Method::HEAD => StatusCode::OK,
+            Self::MethodNotMinted { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NoOrganization => StatusCode::FORBIDDEN,
+            Self::ResolverFailed(failure)
+            | Self::RateLimited(failure)
+            | Self::UpstreamFailed(failure) => failure.status(),
+        }
+    }
+
+    /// The failure behind the rejection, when there was one.
+    pub fn failure(&self) -> Option<&PortalLinkFailure> {
+        match self {
+            Self::ResolverFailed(failure)
+            | Self::RateLimited(failure)
+            | Self::UpstreamFailed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The message of the response.
+    pub fn body_text(&self) -> String {
+        match self {
+            Self::LayerMissing => "Missing PortalLinkLayer: this handler takes a PortalLink but no \
+                scalekit_tower::PortalLinkLayer runs for its route. Add \
+                `.route_layer(PortalLinkLayer::new(client, resolver))` to the router that holds it."
+                .into(),
+            Self::MethodNotMinted { method } if method == Method::HEAD => String::new(),
+            Self::MethodNotMinted { method } => format!(
+                "PortalLinkLayer does not mint links for {method} requests: add {method} to \
+                 PortalLinkLayer::with_methods, or take Option<PortalLink> in this handler."
+            ),
+            Self::NoOrganization => "Your account does not belong to an organization that can \
+                configure single sign-on. Sign in with an organization account, or ask your \
+                administrator to add you to one."
+                .into(),
+            Self::ResolverFailed(_) => "The organization of this request could not be \
+                determined: the app's organization resolver failed (see the server log)."
+                .into(),
+            Self::RateLimited(_) => "Too many requests for the SSO settings portal right now. \
+                Please try again shortly."
+                .into(),
+            Self::UpstreamFailed(_) => "The SSO settings portal is unavailable: the app could \
+                not get a portal link from Scalekit (see the server log). Please try again shortly."
+                .into(),
+        }
+    }
+}
+
+impl std::fmt::Display for PortalLinkRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.failure() {
+            Some(failure) => write!(f, "{} ({failure})", self.status()),
+            None => write!(f, "{}: {}", self.status(), self.body_text()),
+        }
+    }
+}
+
+impl std::error::Error for PortalLinkRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure().map(|f| f as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl IntoResponse for PortalLinkRejection {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), self.body_text()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(after) = self.failure().and_then(PortalLinkFailure::retry_after) {
+            headers.insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+        }
+        response
+    }
+}

@@ -1,0 +1,34 @@
+//! Mounting the refresh endpoint in an axum router.
+
+use axum::Router;
+use scalekit_tower::RefreshEndpoint;
+use scalekit_tower::resolve::OrganizationResolver;
+
+/// A router serving `endpoint` at `path`, to [`merge`](Router::merge) into the
+/// app's router. Mount it where the app's authentication middleware runs, so
+/// the resolver sees the same session as on the settings page; point the
+/// snippet's refresh URL at `path`.
+///
+/// ```
+/// use axum::Router;
+/// use scalekit_axum_extract::refresh_route;
+/// use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+///
+/// # let config = Config::builder().environment_url("https://acme.scalekit.dev")
+/// #     .client_id("skc_1").client_secret("x").build().unwrap();
+/// let portal = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::organization_extension());
+/// let app: Router = Router::new().merge(refresh_route("/settings/portal/refresh", portal.refresh_endpoint()));
+/// # let _ = app;
+/// ```
+///
+/// # Panics
+///
+/// Like [`Router::route_service`], if `path` is not a valid route path
+/// (it must start with `/`).
+pub fn refresh_route<S, R>(path: &str, endpoint: RefreshEndpoint<R>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    R: OrganizationResolver,
+{
+    Router::new().route_service(path, endpoint)
+}
