@@ -3,5 +3,7 @@
 #![warn(missing_docs)]
 
 mod link;
+pub mod template;
 
 pub use link::{Feature, PortalLink};
+pub use template::PortalEmbed;
