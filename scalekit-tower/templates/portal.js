@@ -137,7 +137,8 @@
   // legacy vocabulary never sends a load-success message).
   function markAlive() {
     clearLoadTimer();
-    if (state === 'loading' || state === 'timeout') {
+    // `idle`: the message beat DOMContentLoaded (script placed before the iframe).
+    if (state === 'idle' || state === 'loading' || state === 'timeout') {
       setState('loaded');
       hideStatus();
     }
@@ -302,8 +303,10 @@
       });
     }
     if (config.hasLink) {
-      setState('loading');
-      startLoadTimer();
+      if (state === 'idle') {
+        setState('loading');
+        startLoadTimer();
+      }
     } else {
       setState('unavailable');
       showStatus(messages.unavailable, false);
