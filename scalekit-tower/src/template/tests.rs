@@ -381,3 +381,24 @@ fn debug_hides_the_nonce() {
     let debug = format!("{:?}", PortalEmbed::new().with_nonce("secret-nonce"));
     assert!(!debug.contains("secret-nonce"), "{debug}");
 }
+
+/// Runs `templates/portal.test.js` (the listener's behaviour against a fake
+/// DOM) when Node.js is installed; the real-browser tests cover it otherwise.
+#[test]
+fn listener_script_behaves_in_node() {
+    let test = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/portal.test.js");
+    let output = match std::process::Command::new("node").arg(test).output() {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("node not found: skipping {test}");
+            return;
+        }
+        Err(error) => panic!("running node: {error}"),
+    };
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
