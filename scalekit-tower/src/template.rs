@@ -46,7 +46,7 @@
 //! | `scalekit/iframe.html` | the container with the iframe and the status box |
 //! | `scalekit/script.html` | the `<script>` with the listener (place it after the iframe, or anywhere: it waits for `DOMContentLoaded`) |
 //!
-//! All three read one context variable, **`scalekit`**, built by [`context`]
+//! All three read one context variable, **`scalekit`**, built by [`context()`]
 //! from the request's link (`None` when none could be minted) and a
 //! [`PortalEmbed`]. Under another name, rebind it:
 //! `{% with scalekit = portal %}{% include "scalekit/portal.html" %}{% endwith %}`.

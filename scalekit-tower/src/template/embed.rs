@@ -209,7 +209,9 @@ impl PortalEmbed {
     /// By default the origin is that of the link's location, so a custom
     /// domain needs nothing. Set it when a page can render without a link (the
     /// mint failed): without an origin the script can accept neither messages
-    /// nor a refreshed link. Only `http` and `https` URLs are accepted.
+    /// nor a refreshed link. When set, it wins over the link's origin: the
+    /// script ignores messages from any other origin. Only `http` and `https`
+    /// URLs are accepted.
     ///
     /// ```
     /// # use scalekit_tower::template::PortalEmbed;
