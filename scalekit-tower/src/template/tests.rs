@@ -127,7 +127,7 @@ fn hostile_config_values_are_escaped_in_html_and_script() {
         assert_eq!(html.matches("</script").count(), 1, "{html}");
         assert!(!html.contains("<!--"), "{html}");
         let script = script_body(&html);
-        for raw in ['<', '>', '\'', '\u{2028}', '\u{2029}'] {
+        for raw in ['<', '>', '&', '\'', '\u{2028}', '\u{2029}'] {
             let config_start = script.rfind("})(").unwrap();
             assert!(
                 !script[config_start + 3..].contains(raw),
