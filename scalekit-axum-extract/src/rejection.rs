@@ -77,10 +77,12 @@ impl PortalLinkRejection {
     /// The message of the response.
     pub fn body_text(&self) -> String {
         match self {
-            Self::LayerMissing => "Missing PortalLinkLayer: this handler takes a PortalLink but no \
+            Self::LayerMissing => {
+                "Missing PortalLinkLayer: this handler takes a PortalLink but no \
                 scalekit_tower::PortalLinkLayer runs for its route. Add \
                 `.route_layer(PortalLinkLayer::new(client, resolver))` to the router that holds it."
-                .into(),
+                    .into()
+            }
             Self::MethodNotMinted { method } if method == Method::HEAD => String::new(),
             Self::MethodNotMinted { method } => format!(
                 "PortalLinkLayer does not mint links for {method} requests: add {method} to \
@@ -114,7 +116,8 @@ impl std::fmt::Display for PortalLinkRejection {
 
 impl std::error::Error for PortalLinkRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.failure().map(|f| f as &(dyn std::error::Error + 'static))
+        self.failure()
+            .map(|f| f as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -122,7 +125,10 @@ impl IntoResponse for PortalLinkRejection {
     fn into_response(self) -> Response {
         let mut response = (self.status(), self.body_text()).into_response();
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(after) = self.failure().and_then(PortalLinkFailure::retry_after) {
             headers.insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));

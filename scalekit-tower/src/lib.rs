@@ -37,6 +37,7 @@ mod outcome;
 mod portal_link_response;
 mod refresh;
 pub mod resolve;
+pub mod template;
 mod token;
 mod transport;
 
@@ -54,3 +55,4 @@ pub use organization::{
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
 pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
 pub use refresh::RefreshEndpoint;
+pub use template::PortalEmbed;

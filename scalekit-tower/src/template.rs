@@ -1,0 +1,318 @@
+//! Template snippets that embed the admin portal: an iframe, a status box and
+//! a listener script, for minijinja or as plain HTML strings.
+//!
+//! ```
+//! use minijinja::{Environment, context};
+//! use scalekit_tower::PortalLink;
+//! use scalekit_tower::template::{self, PortalEmbed};
+//!
+//! let mut env = Environment::new();
+//! template::register(&mut env).unwrap();
+//! env.add_template(
+//!     "settings.html",
+//!     r#"<h1>Single sign-on</h1>{% include "scalekit/portal.html" %}"#,
+//! )
+//! .unwrap();
+//!
+//! // In a handler: the link minted for this request, and the response's CSP nonce.
+//! let link = PortalLink::new(
+//!     "lnk_123",
+//!     "https://acme.scalekit.dev/magicLink/8930509d".parse().unwrap(),
+//!     time::OffsetDateTime::now_utc(),
+//! );
+//! let embed = PortalEmbed::new()
+//!     .with_refresh_url("/settings/portal/refresh")
+//!     .with_nonce("n0nce");
+//! let html = env
+//!     .get_template("settings.html")
+//!     .unwrap()
+//!     .render(context! { scalekit => template::context(Some(&link), &embed) })
+//!     .unwrap();
+//!
+//! // Values are HTML-escaped (minijinja escapes `/` too; browsers decode it).
+//! assert!(html.contains(r#"src="https:&#x2f;&#x2f;acme.scalekit.dev&#x2f;magicLink&#x2f;8930509d""#));
+//! assert!(html.contains(r#"<script nonce="n0nce">"#));
+//! // Apps with another template engine get the same HTML:
+//! assert!(html.ends_with(&template::render_portal(Some(&link), &embed)));
+//! ```
+//!
+//! # Templates and context
+//!
+//! [`register`] adds three templates to a [`minijinja::Environment`]:
+//!
+//! | name | renders |
+//! |---|---|
+//! | `scalekit/portal.html` | `scalekit/iframe.html` followed by `scalekit/script.html` |
+//! | `scalekit/iframe.html` | the container with the iframe and the status box |
+//! | `scalekit/script.html` | the `<script>` with the listener (place it after the iframe, or anywhere: it waits for `DOMContentLoaded`) |
+//!
+//! All three read one context variable, **`scalekit`**, built by [`context()`]
+//! from the request's link (`None` when none could be minted) and a
+//! [`PortalEmbed`]. Under another name, rebind it:
+//! `{% with scalekit = portal %}{% include "scalekit/portal.html" %}{% endwith %}`.
+//! The templates force HTML escaping themselves (`{% autoescape "html" %}`),
+//! whatever the environment's auto-escape callback says.
+//!
+//! [`render_portal`], [`render_iframe`] and [`render_script`] render the same
+//! templates in an internal environment, for apps using another engine.
+//!
+//! Without a link, the iframe renders `hidden` and without `src`, and the
+//! status box shows the unavailable message and the retry button, which
+//! fetches a link from the refresh endpoint. That needs the portal origin set
+//! with [`PortalEmbed::with_portal_origin`], since there is no link to take it from.
+//!
+//! # Elements
+//!
+//! With the default iframe id `scalekit-portal` (each id derives from
+//! [`PortalEmbed::with_iframe_id`]):
+//!
+//! | id | element |
+//! |---|---|
+//! | `scalekit-portal-container` | `div.scalekit-portal`, wraps the rest |
+//! | `scalekit-portal` | `iframe.scalekit-portal-frame`; `data-scalekit-state` is `loading`, `loaded`, `timeout`, `refreshing`, `failed` or `unavailable` |
+//! | `scalekit-portal-status` | `div.scalekit-portal-status` (`role="status"`), `hidden` unless it shows something |
+//! | `scalekit-portal-message` | `p.scalekit-portal-message`, the visible text |
+//! | `scalekit-portal-retry` | `button.scalekit-portal-retry`: fetches a fresh link now |
+//!
+//! The status box shows: the unavailable message when there was no link or
+//! refreshing failed (the iframe is then hidden, never left blank), and the
+//! load-timeout hint when the portal sent nothing within the load timeout
+//! (the iframe stays visible; the hint goes away if the portal speaks later).
+//!
+//! # DOM events
+//!
+//! The script dispatches bubbling [`CustomEvent`]s on the iframe:
+//!
+//! | event | when | `detail` |
+//! |---|---|---|
+//! | `scalekit:loaded` | `PORTAL_LOAD_SUCCESS` | the portal's message |
+//! | `scalekit:load-failed` | `PORTAL_LOAD_FAILURE` (used or expired link) | the portal's message |
+//! | `scalekit:session-warning` | `PORTAL_SESSION_WARNING` | the portal's message |
+//! | `scalekit:session-expired` | `PORTAL_SESSION_EXPIRY`, legacy `SESSION_EXPIRED` | the portal's message |
+//! | `scalekit:sso-enabled` / `scalekit:sso-disabled` | `ORGANIZATION_SSO_ENABLED` / `_DISABLED`, legacy `SSO_CONFIGURED` | the portal's message |
+//! | `scalekit:directory-enabled` / `scalekit:directory-disabled` | `ORGANIZATION_DIRECTORY_ENABLED` / `_DISABLED`, legacy `SCIM_CONFIGURED` | the portal's message |
+//! | `scalekit:refreshed` | a fresh link was set as the iframe's `src` | `{reason, attempts, expires_at}` |
+//! | `scalekit:refresh-failed` | every attempt failed, or the refresh cap was hit | `{reason, attempts, error}` |
+//! | `scalekit:load-timeout` | no message from the portal within the load timeout | `{timeout_ms}` |
+//!
+//! `reason` is `load-failed`, `session-expired`, `retry` (button) or
+//! `restored` (page restored from the back/forward cache). The fresh link
+//! itself is not put in any `detail`.
+//!
+//! `scalekit:load-failed`, `scalekit:session-expired` and
+//! `scalekit:load-timeout` are cancelable: `preventDefault()` stops the
+//! built-in reaction (refresh, or the hint) for a host page that handles it.
+//!
+//! The legacy vocabulary (`event.data.type`) maps `SSO_CONFIGURED` to
+//! `sso-disabled` if the message carries `enabled: false` (in `data`, or at
+//! the top level), and to `sso-enabled` otherwise, since those guides sent it
+//! once a connection was set up; `SCIM_CONFIGURED` maps the same way onto the
+//! directory events. When a message has a string `event_type`, `type` is not
+//! looked at.
+//!
+//! # What the script accepts
+//!
+//! A message counts only if `event.origin === portalOrigin` and
+//! `event.source === iframe.contentWindow`; anything else, and any `data`
+//! that is not a plain object, is ignored silently. The portal origin is the
+//! explicit one, else the origin of the link's location. Any accepted message
+//! proves the portal loaded (legacy portals send no load-success message), so
+//! it cancels the load timeout. A refreshed location is used only if its
+//! origin equals the portal origin.
+//!
+//! On `PORTAL_LOAD_FAILURE`, `PORTAL_SESSION_EXPIRY` or `SESSION_EXPIRED` the
+//! script fetches `refresh_url` (`GET`, same-origin credentials, `no-store`,
+//! `Accept: application/json`), expecting `{"location": "...", "expires_at": "..."}`,
+//! and retries failures with a doubling backoff. Automatic refreshes are
+//! capped per time window ([`PortalEmbed::with_refresh_limit`]).
+//!
+//! # Content Security Policy
+//!
+//! - `script-src`: the snippet is one inline `<script>`; with a CSP, set the
+//!   response's nonce with [`PortalEmbed::with_nonce`] and allow
+//!   `'nonce-…'`. No `'unsafe-inline'`, no `'unsafe-eval'`, no inline event
+//!   handlers.
+//! - `style-src`: nothing. The markup has no `style` attributes and no
+//!   `<style>` element; visibility uses the `hidden` attribute. Style the
+//!   classes above from your own stylesheet (a rule such as
+//!   `.scalekit-portal-frame { display: block }` overrides `hidden`: add
+//!   `[hidden] { display: none }` after it).
+//! - `frame-src` (or `child-src`): the portal origin.
+//! - `connect-src`: the refresh endpoint (normally `'self'`).
+//!
+//! The portal's own `frame-ancestors` must allow the page: register the app's
+//! domain in the Scalekit dashboard, or the frame stays blank (the
+//! load-timeout hint says so).
+//!
+//! [`CustomEvent`]: https://developer.mozilla.org/docs/Web/API/CustomEvent
+
+mod embed;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use crate::link::PortalLink;
+
+pub use embed::{InvalidPortalOrigin, PortalEmbed};
+
+/// Name of the template with the iframe and the script.
+pub const PORTAL_TEMPLATE: &str = "scalekit/portal.html";
+/// Name of the template with the iframe and its status box only.
+pub const IFRAME_TEMPLATE: &str = "scalekit/iframe.html";
+/// Name of the template with the listener script only.
+pub const SCRIPT_TEMPLATE: &str = "scalekit/script.html";
+
+const PORTAL_HTML: &str = include_str!("../templates/portal.html");
+const IFRAME_HTML: &str = include_str!("../templates/iframe.html");
+const SCRIPT_HTML: &str = include_str!("../templates/script.html");
+const PORTAL_JS: &str = include_str!("../templates/portal.js");
+
+/// Adds `scalekit/portal.html`, `scalekit/iframe.html` and
+/// `scalekit/script.html` to `env`.
+///
+/// Fails only if `env` uses a custom template syntax that the templates do
+/// not parse in.
+pub fn register(env: &mut Environment<'_>) -> Result<(), minijinja::Error> {
+    env.add_template(PORTAL_TEMPLATE, PORTAL_HTML)?;
+    env.add_template(IFRAME_TEMPLATE, IFRAME_HTML)?;
+    env.add_template(SCRIPT_TEMPLATE, SCRIPT_HTML)?;
+    Ok(())
+}
+
+/// Builds the value the templates expect in the `scalekit` variable.
+///
+/// `link` is the link minted for this request, `None` if minting failed: the
+/// snippet then shows the unavailable message and a retry button. A link
+/// whose location is not `http`/`https` is treated as no link.
+pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
+    let location = link
+        .map(PortalLink::location)
+        .filter(|url| embed::http_origin(url).is_some());
+    let portal_origin = embed
+        .portal_origin
+        .clone()
+        .or_else(|| location.and_then(embed::http_origin));
+    let config = ScriptConfig {
+        iframe_id: &embed.iframe_id,
+        portal_origin: portal_origin.as_deref(),
+        refresh_url: &embed.refresh_url,
+        has_link: location.is_some(),
+        load_timeout_ms: millis(embed.load_timeout),
+        refresh_retries: embed.refresh_retries,
+        refresh_backoff_ms: millis(embed.refresh_backoff),
+        refresh_limit: embed.refresh_limit,
+        refresh_window_ms: millis(embed.refresh_window),
+        messages: Messages {
+            unavailable: &embed.unavailable_message,
+            load_timeout: &embed.load_timeout_message,
+        },
+    };
+    let (state, message) = match location {
+        Some(_) => ("loading", ""),
+        None => ("unavailable", embed.unavailable_message.as_str()),
+    };
+    let values: [(&str, Value); 14] = [
+        ("container_id", Value::from(embed.container_id())),
+        ("iframe_id", Value::from(embed.iframe_id.as_str())),
+        ("status_id", Value::from(embed.status_id())),
+        ("message_id", Value::from(embed.message_id())),
+        ("retry_id", Value::from(embed.retry_id())),
+        ("src", Value::from(location.map(|url| url.as_str()))),
+        ("height", Value::from(embed.height)),
+        ("title", Value::from(embed.title.as_str())),
+        ("state", Value::from(state)),
+        ("message", Value::from(message)),
+        ("retry_label", Value::from(embed.retry_label.as_str())),
+        ("nonce", Value::from(embed.nonce.as_deref())),
+        ("config_json", Value::from_safe_string(script_json(&config))),
+        (
+            "script",
+            Value::from_safe_string(PORTAL_JS.trim_end().to_owned()),
+        ),
+    ];
+    Value::from(BTreeMap::from(values))
+}
+
+/// Renders `scalekit/portal.html`: the iframe, its status box and the script.
+pub fn render_portal(link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    render(PORTAL_TEMPLATE, link, embed)
+}
+
+/// Renders `scalekit/iframe.html`: the iframe and its status box.
+pub fn render_iframe(link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    render(IFRAME_TEMPLATE, link, embed)
+}
+
+/// Renders `scalekit/script.html`: the listener script.
+pub fn render_script(link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    render(SCRIPT_TEMPLATE, link, embed)
+}
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    register(&mut env).expect("the built-in templates parse with the default syntax");
+    env
+});
+
+fn render(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    ENV.get_template(name)
+        .and_then(|template| template.render(context! { scalekit => context(link, embed) }))
+        .expect("the built-in templates render with any PortalEmbed (tested)")
+}
+
+/// Milliseconds for `setTimeout`, capped at its maximum (2^31 - 1): larger
+/// delays would overflow and fire at once.
+fn millis(duration: std::time::Duration) -> u64 {
+    duration.as_millis().min(i32::MAX as u128) as u64
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScriptConfig<'a> {
+    iframe_id: &'a str,
+    portal_origin: Option<&'a str>,
+    refresh_url: &'a str,
+    has_link: bool,
+    load_timeout_ms: u64,
+    refresh_retries: u32,
+    refresh_backoff_ms: u64,
+    refresh_limit: u32,
+    refresh_window_ms: u64,
+    messages: Messages<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Messages<'a> {
+    unavailable: &'a str,
+    load_timeout: &'a str,
+}
+
+/// Serializes `value` as JSON that is safe as a JavaScript expression inside
+/// an HTML `<script>` element.
+///
+/// minijinja's `tojson` escapes `<`, `>`, `&` and `'` but leaves U+2028 and
+/// U+2029 raw, which end a string literal in pre-ES2019 engines; so the JSON
+/// is built here. These characters only occur inside JSON strings, where the
+/// `\uXXXX` form means the same, so replacing them in the output is exact.
+fn script_json(value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).expect("the script config serializes");
+    let mut out = String::with_capacity(json.len() + 16);
+    for ch in json.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\'' => out.push_str("\\u0027"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,350 @@
+//! [`PortalEmbed`]: how the portal iframe and its listener script behave.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+/// Configuration of one embedded admin portal: element ids, size, texts, the
+/// refresh endpoint, timeouts and the CSP nonce.
+///
+/// Build it once per app and clone it per request to add the request's nonce.
+/// Every setter is infallible except [`PortalEmbed::with_portal_origin`].
+///
+/// ```
+/// use std::time::Duration;
+/// use scalekit_tower::template::PortalEmbed;
+///
+/// let embed = PortalEmbed::new()
+///     .with_refresh_url("/settings/portal/refresh")
+///     .with_height(800)
+///     .with_load_timeout(Duration::from_secs(20));
+/// assert_eq!(embed.iframe_id(), "scalekit-portal");
+/// assert_eq!(embed.height(), 800);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct PortalEmbed {
+    pub(super) iframe_id: String,
+    pub(super) refresh_url: String,
+    pub(super) height: u32,
+    pub(super) title: String,
+    pub(super) load_timeout: Duration,
+    pub(super) refresh_retries: u32,
+    pub(super) refresh_backoff: Duration,
+    pub(super) refresh_limit: u32,
+    pub(super) refresh_window: Duration,
+    pub(super) nonce: Option<String>,
+    pub(super) portal_origin: Option<String>,
+    pub(super) unavailable_message: String,
+    pub(super) load_timeout_message: String,
+    pub(super) retry_label: String,
+}
+
+impl PortalEmbed {
+    /// The smallest iframe height, in CSS pixels, that Scalekit supports.
+    pub const MIN_HEIGHT: u32 = 600;
+    /// The iframe id used unless [`PortalEmbed::with_iframe_id`] sets another.
+    pub const DEFAULT_IFRAME_ID: &'static str = "scalekit-portal";
+    /// The refresh endpoint path used unless [`PortalEmbed::with_refresh_url`] sets another.
+    pub const DEFAULT_REFRESH_URL: &'static str = "/scalekit/portal/refresh";
+
+    /// The defaults: iframe id `scalekit-portal`, refresh URL
+    /// `/scalekit/portal/refresh`, height 700 px, a 15 s load timeout, 3 refresh
+    /// retries starting at 1 s backoff, at most 3 automatic refreshes a minute,
+    /// English texts, no nonce, portal origin taken from the link.
+    pub fn new() -> Self {
+        Self {
+            iframe_id: Self::DEFAULT_IFRAME_ID.to_owned(),
+            refresh_url: Self::DEFAULT_REFRESH_URL.to_owned(),
+            height: 700,
+            title: "Single sign-on and directory settings".to_owned(),
+            load_timeout: Duration::from_secs(15),
+            refresh_retries: 3,
+            refresh_backoff: Duration::from_secs(1),
+            refresh_limit: 3,
+            refresh_window: Duration::from_secs(60),
+            nonce: None,
+            portal_origin: None,
+            unavailable_message: "The single sign-on settings could not be loaded.".to_owned(),
+            load_timeout_message: "The settings portal is taking long to load. If it stays blank, \
+                this site's domain is probably not registered as an allowed redirect URL \
+                in the Scalekit dashboard."
+                .to_owned(),
+            retry_label: "Try again".to_owned(),
+        }
+    }
+
+    /// Sets the iframe's `id`; the script finds the iframe by it, and the
+    /// message elements derive their ids from it (see the [module docs](super)).
+    /// Use a distinct id for each portal on a page. An empty id keeps the default.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_iframe_id("sso-portal");
+    /// assert_eq!(embed.retry_id(), "sso-portal-retry");
+    /// ```
+    #[must_use]
+    pub fn with_iframe_id(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        if !id.is_empty() {
+            self.iframe_id = id;
+        }
+        self
+    }
+
+    /// Sets the URL of the app's own refresh endpoint, which answers a
+    /// same-origin `GET` with `{"location": "...", "expires_at": "..."}`.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_refresh_url("/settings/portal/refresh");
+    /// assert_eq!(embed.refresh_url(), "/settings/portal/refresh");
+    /// ```
+    #[must_use]
+    pub fn with_refresh_url(mut self, url: impl Into<String>) -> Self {
+        self.refresh_url = url.into();
+        self
+    }
+
+    /// Sets the iframe height in CSS pixels. Values below
+    /// [`PortalEmbed::MIN_HEIGHT`] (600) are raised to it rather than refused.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// assert_eq!(PortalEmbed::new().with_height(900).height(), 900);
+    /// assert_eq!(PortalEmbed::new().with_height(300).height(), 600);
+    /// ```
+    #[must_use]
+    pub fn with_height(mut self, px: u32) -> Self {
+        self.height = px.max(Self::MIN_HEIGHT);
+        self
+    }
+
+    /// Sets the iframe's `title`, which screen readers announce.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_title("Configuration SSO");
+    /// ```
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Sets how long the script waits for the first message from the portal
+    /// before it dispatches `scalekit:load-timeout` and shows a hint.
+    /// [`Duration::ZERO`] disables the check.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_load_timeout(Duration::from_secs(30));
+    /// ```
+    #[must_use]
+    pub fn with_load_timeout(mut self, timeout: Duration) -> Self {
+        self.load_timeout = timeout;
+        self
+    }
+
+    /// Disables the load-timeout check; the same as `with_load_timeout(Duration::ZERO)`.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().without_load_timeout();
+    /// ```
+    #[must_use]
+    pub fn without_load_timeout(self) -> Self {
+        self.with_load_timeout(Duration::ZERO)
+    }
+
+    /// Sets how often a failed refresh request is retried, and the first
+    /// delay; each further delay doubles, up to 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_refresh_retries(5, Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn with_refresh_retries(mut self, retries: u32, backoff: Duration) -> Self {
+        self.refresh_retries = retries;
+        self.refresh_backoff = backoff;
+        self
+    }
+
+    /// Caps automatic refreshes (after a session expiry or load failure) at
+    /// `count` per `window`, so a link that fails at once cannot loop. Past the
+    /// cap the portal shows the unavailable message and the retry button; a
+    /// click on it always refreshes. A `count` of 0 disables automatic refresh.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_refresh_limit(2, Duration::from_secs(120));
+    /// ```
+    #[must_use]
+    pub fn with_refresh_limit(mut self, count: u32, window: Duration) -> Self {
+        self.refresh_limit = count;
+        self.refresh_window = window;
+        self
+    }
+
+    /// Sets the CSP nonce put on the `<script>` element; use the nonce of the
+    /// current response's `Content-Security-Policy`.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let per_request = PortalEmbed::new().with_nonce("rAnd0m");
+    /// assert_eq!(per_request.nonce(), Some("rAnd0m"));
+    /// ```
+    #[must_use]
+    pub fn with_nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// Sets the portal origin explicitly (the path of `url` is ignored).
+    ///
+    /// By default the origin is that of the link's location, so a custom
+    /// domain needs nothing. Set it when a page can render without a link (the
+    /// mint failed): without an origin the script can accept neither messages
+    /// nor a refreshed link. When set, it wins over the link's origin: the
+    /// script ignores messages from any other origin. Only `http` and `https`
+    /// URLs are accepted.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let url = url::Url::parse("https://auth.example.com/any/path").unwrap();
+    /// let embed = PortalEmbed::new().with_portal_origin(&url).unwrap();
+    /// assert_eq!(embed.portal_origin(), Some("https://auth.example.com"));
+    /// ```
+    pub fn with_portal_origin(mut self, url: &Url) -> Result<Self, InvalidPortalOrigin> {
+        self.portal_origin = Some(http_origin(url).ok_or_else(|| InvalidPortalOrigin {
+            scheme: url.scheme().to_owned(),
+        })?);
+        Ok(self)
+    }
+
+    /// Sets the text shown when there is no portal (no link, or refresh failed).
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_unavailable_message("Portal indisponible.");
+    /// ```
+    #[must_use]
+    pub fn with_unavailable_message(mut self, text: impl Into<String>) -> Self {
+        self.unavailable_message = text.into();
+        self
+    }
+
+    /// Sets the hint shown when the portal does not load within the load timeout.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_load_timeout_message("Still loading…");
+    /// ```
+    #[must_use]
+    pub fn with_load_timeout_message(mut self, text: impl Into<String>) -> Self {
+        self.load_timeout_message = text.into();
+        self
+    }
+
+    /// Sets the label of the retry button.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_retry_label("Réessayer");
+    /// ```
+    #[must_use]
+    pub fn with_retry_label(mut self, label: impl Into<String>) -> Self {
+        self.retry_label = label.into();
+        self
+    }
+
+    /// The iframe's id.
+    pub fn iframe_id(&self) -> &str {
+        &self.iframe_id
+    }
+
+    /// The id of the element wrapping the iframe and the status box: `{iframe_id}-container`.
+    pub fn container_id(&self) -> String {
+        format!("{}-container", self.iframe_id)
+    }
+
+    /// The id of the status box (message and retry button): `{iframe_id}-status`.
+    pub fn status_id(&self) -> String {
+        format!("{}-status", self.iframe_id)
+    }
+
+    /// The id of the paragraph holding the visible message: `{iframe_id}-message`.
+    pub fn message_id(&self) -> String {
+        format!("{}-message", self.iframe_id)
+    }
+
+    /// The id of the retry button: `{iframe_id}-retry`.
+    pub fn retry_id(&self) -> String {
+        format!("{}-retry", self.iframe_id)
+    }
+
+    /// The refresh endpoint URL.
+    pub fn refresh_url(&self) -> &str {
+        &self.refresh_url
+    }
+
+    /// The iframe height in CSS pixels (at least [`PortalEmbed::MIN_HEIGHT`]).
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The CSP nonce, if set.
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The explicitly configured portal origin, if any.
+    pub fn portal_origin(&self) -> Option<&str> {
+        self.portal_origin.as_deref()
+    }
+}
+
+impl Default for PortalEmbed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for PortalEmbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalEmbed")
+            .field("iframe_id", &self.iframe_id)
+            .field("refresh_url", &self.refresh_url)
+            .field("height", &self.height)
+            .field("load_timeout", &self.load_timeout)
+            .field("refresh_retries", &self.refresh_retries)
+            .field("refresh_backoff", &self.refresh_backoff)
+            .field("refresh_limit", &self.refresh_limit)
+            .field("refresh_window", &self.refresh_window)
+            .field("nonce", &self.nonce.as_ref().map(|_| "…"))
+            .field("portal_origin", &self.portal_origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL given to [`PortalEmbed::with_portal_origin`] is not `http` or `https`,
+/// so it has no origin a browser would report in `MessageEvent.origin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("portal_origin: expected an http or https URL, got scheme `{scheme}`")]
+pub struct InvalidPortalOrigin {
+    scheme: String,
+}
+
+/// The serialized origin of an `http`/`https` URL, `None` for any other scheme
+/// (their origins are opaque and serialize as `"null"`, which sandboxed frames
+/// also report: it must never be trusted).
+pub(super) fn http_origin(url: &Url) -> Option<String> {
+    match url.scheme() {
+        "http" | "https" => Some(url.origin().ascii_serialization()),
+        _ => None,
+    }
+}

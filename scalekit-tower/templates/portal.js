@@ -1,0 +1,327 @@
+/* scalekit-tower: listener for one embedded Scalekit admin portal.
+ *
+ * This file is a function expression; scalekit/script.html calls it with the
+ * embed's configuration as a JSON literal. It keeps all state in this closure
+ * and touches no globals, so several embeds can share a page. Plain ES2017,
+ * no dependencies, no inline handlers, no inline styles (visibility uses the
+ * `hidden` attribute).
+ */
+(function (config) {
+  'use strict';
+
+  if (!config || typeof config !== 'object' || typeof config.iframeId !== 'string') {
+    return;
+  }
+
+  var PREFIX = 'scalekit:';
+  var portalOrigin = typeof config.portalOrigin === 'string' ? config.portalOrigin : null;
+  var messages = config.messages || {};
+  var iframe = null;
+  var started = false;
+  var state = 'idle';
+  var loadTimer = null;
+  var refreshing = false;
+  var autoRefreshes = [];
+
+  // The portal's current vocabulary (`event_type`), mapped onto host-page events.
+  var EVENT_TYPES = {
+    PORTAL_LOAD_SUCCESS: 'loaded',
+    PORTAL_LOAD_FAILURE: 'load-failed',
+    PORTAL_SESSION_WARNING: 'session-warning',
+    PORTAL_SESSION_EXPIRY: 'session-expired',
+    ORGANIZATION_SSO_ENABLED: 'sso-enabled',
+    ORGANIZATION_SSO_DISABLED: 'sso-disabled',
+    ORGANIZATION_DIRECTORY_ENABLED: 'directory-enabled',
+    ORGANIZATION_DIRECTORY_DISABLED: 'directory-disabled'
+  };
+
+  function own(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  }
+
+  function element(suffix) {
+    return document.getElementById(config.iframeId + suffix);
+  }
+
+  // Finds and claims the iframe. A second copy of this script for the same
+  // iframe id finds it claimed and stays inert.
+  function resolve() {
+    if (iframe) {
+      return iframe;
+    }
+    var candidate = document.getElementById(config.iframeId);
+    if (!candidate || candidate.tagName !== 'IFRAME' || candidate.hasAttribute('data-scalekit-bound')) {
+      return null;
+    }
+    candidate.setAttribute('data-scalekit-bound', '');
+    iframe = candidate;
+    return iframe;
+  }
+
+  function setState(next) {
+    state = next;
+    if (iframe) {
+      iframe.setAttribute('data-scalekit-state', next);
+    }
+  }
+
+  function emit(name, detail, cancelable) {
+    if (!iframe) {
+      return true;
+    }
+    var event = new CustomEvent(PREFIX + name, {
+      bubbles: true,
+      cancelable: !!cancelable,
+      detail: detail
+    });
+    return iframe.dispatchEvent(event);
+  }
+
+  // Shows a message in the status container. `showFrame` keeps the iframe
+  // visible (a hint); otherwise the frame is hidden so no blank frame remains.
+  function showStatus(text, showFrame) {
+    var status = element('-status');
+    var message = element('-message');
+    var retry = element('-retry');
+    if (message) {
+      message.textContent = typeof text === 'string' ? text : '';
+    }
+    if (retry) {
+      retry.disabled = false;
+    }
+    if (status) {
+      status.hidden = false;
+    }
+    if (iframe) {
+      iframe.hidden = !showFrame;
+    }
+  }
+
+  function hideStatus() {
+    var status = element('-status');
+    var message = element('-message');
+    if (status) {
+      status.hidden = true;
+    }
+    if (message) {
+      message.textContent = '';
+    }
+  }
+
+  function clearLoadTimer() {
+    if (loadTimer !== null) {
+      clearTimeout(loadTimer);
+      loadTimer = null;
+    }
+  }
+
+  function startLoadTimer() {
+    clearLoadTimer();
+    var timeout = config.loadTimeoutMs;
+    if (typeof timeout !== 'number' || !(timeout > 0)) {
+      return;
+    }
+    loadTimer = setTimeout(function () {
+      loadTimer = null;
+      if (state !== 'loading') {
+        return;
+      }
+      setState('timeout');
+      if (emit('load-timeout', { timeout_ms: timeout }, true)) {
+        showStatus(messages.loadTimeout, true);
+      }
+    }, timeout);
+  }
+
+  // Any accepted message proves the portal page loaded in the frame (the
+  // legacy vocabulary never sends a load-success message).
+  function markAlive() {
+    clearLoadTimer();
+    // `idle`: the message beat DOMContentLoaded (script placed before the iframe).
+    if (state === 'idle' || state === 'loading' || state === 'timeout') {
+      setState('loaded');
+      hideStatus();
+    }
+  }
+
+  function legacyEnabled(payload) {
+    var data = payload.data;
+    if (data !== null && typeof data === 'object' && own(data, 'enabled') && typeof data.enabled === 'boolean') {
+      return data.enabled;
+    }
+    if (own(payload, 'enabled') && typeof payload.enabled === 'boolean') {
+      return payload.enabled;
+    }
+    return true;
+  }
+
+  // Maps a portal payload onto a host-page event name (without prefix), or null.
+  function classify(payload) {
+    var eventType = own(payload, 'event_type') ? payload.event_type : undefined;
+    if (typeof eventType === 'string') {
+      return own(EVENT_TYPES, eventType) ? EVENT_TYPES[eventType] : null;
+    }
+    var type = own(payload, 'type') ? payload.type : undefined;
+    if (type === 'SSO_CONFIGURED') {
+      return legacyEnabled(payload) ? 'sso-enabled' : 'sso-disabled';
+    }
+    if (type === 'SCIM_CONFIGURED') {
+      return legacyEnabled(payload) ? 'directory-enabled' : 'directory-disabled';
+    }
+    if (type === 'SESSION_EXPIRED') {
+      return 'session-expired';
+    }
+    return null;
+  }
+
+  function onMessage(event) {
+    if (portalOrigin === null || event.origin !== portalOrigin) {
+      return;
+    }
+    var frame = resolve();
+    if (!frame || !event.source || event.source !== frame.contentWindow) {
+      return;
+    }
+    var payload = event.data;
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      return;
+    }
+    var name;
+    try {
+      name = classify(payload);
+    } catch (ignored) {
+      return;
+    }
+    if (name === 'load-failed' || name === 'session-expired') {
+      clearLoadTimer();
+      if (emit(name, payload, true)) {
+        refresh(name, false);
+      }
+      return;
+    }
+    markAlive();
+    if (name !== null) {
+      emit(name, payload, false);
+    }
+  }
+
+  function delay(ms) {
+    return new Promise(function (resolveDelay) {
+      setTimeout(resolveDelay, ms);
+    });
+  }
+
+  // Fetches a fresh link from the app's refresh endpoint and checks it.
+  async function fetchLink() {
+    if (portalOrigin === null) {
+      throw new Error('no portal origin configured');
+    }
+    var response = await fetch(config.refreshUrl, {
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'application/json' }
+    });
+    if (!response.ok) {
+      throw new Error('refresh endpoint answered ' + response.status);
+    }
+    var body = await response.json();
+    if (body === null || typeof body !== 'object' || typeof body.location !== 'string') {
+      throw new Error('refresh endpoint sent no location');
+    }
+    var location = new URL(body.location);
+    if (location.origin !== portalOrigin) {
+      throw new Error('refreshed link is not on the portal origin');
+    }
+    return { href: location.href, expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null };
+  }
+
+  // Replaces the frame's link. `manual` (the retry button) lifts the cap on
+  // automatic refreshes that stops a link that fails at once from looping.
+  async function refresh(reason, manual) {
+    if (refreshing || !resolve()) {
+      return;
+    }
+    var now = Date.now();
+    var windowMs = config.refreshWindowMs > 0 ? config.refreshWindowMs : 0;
+    if (manual) {
+      autoRefreshes = [];
+    } else {
+      autoRefreshes = autoRefreshes.filter(function (at) {
+        return now - at < windowMs;
+      });
+      if (autoRefreshes.length >= config.refreshLimit) {
+        setState('failed');
+        emit('refresh-failed', { reason: reason, attempts: 0, error: 'too many refreshes' }, false);
+        showStatus(messages.unavailable, false);
+        return;
+      }
+      autoRefreshes.push(now);
+    }
+    refreshing = true;
+    setState('refreshing');
+    var retry = element('-retry');
+    if (retry) {
+      retry.disabled = true;
+    }
+    var retries = config.refreshRetries > 0 ? config.refreshRetries : 0;
+    var backoff = config.refreshBackoffMs > 0 ? config.refreshBackoffMs : 0;
+    var lastError = null;
+    for (var attempt = 0; attempt <= retries; attempt += 1) {
+      if (attempt > 0) {
+        await delay(Math.min(backoff * Math.pow(2, attempt - 1), 30000));
+      }
+      try {
+        var link = await fetchLink();
+        refreshing = false;
+        setState('loading');
+        hideStatus();
+        iframe.hidden = false;
+        iframe.src = link.href;
+        startLoadTimer();
+        emit('refreshed', { reason: reason, attempts: attempt + 1, expires_at: link.expiresAt }, false);
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    refreshing = false;
+    setState('failed');
+    var text = lastError && lastError.message ? String(lastError.message) : 'refresh failed';
+    emit('refresh-failed', { reason: reason, attempts: retries + 1, error: text }, false);
+    showStatus(messages.unavailable, false);
+  }
+
+  function start() {
+    if (started || !resolve()) {
+      return;
+    }
+    started = true;
+    var retry = element('-retry');
+    if (retry) {
+      retry.addEventListener('click', function () {
+        refresh('retry', true);
+      });
+    }
+    if (config.hasLink) {
+      if (state === 'idle') {
+        setState('loading');
+        startLoadTimer();
+      }
+    } else {
+      setState('unavailable');
+      showStatus(messages.unavailable, false);
+    }
+  }
+
+  window.addEventListener('message', onMessage);
+  // A page restored from the back/forward cache holds a used link.
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted && started) {
+      refresh('restored', false);
+    }
+  });
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  }
+  start();
+})

@@ -1,0 +1,197 @@
+// Behaviour tests of portal.js in Node with a minimal fake DOM:
+//   node portal.test.js [path/to/portal.js]
+// `cargo test -p scalekit-tower` runs it when `node` is installed. The real
+// browser tests live in the workspace's tests/.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const assert = require('assert');
+const SRC = fs.readFileSync(process.argv[2] || path.join(__dirname, 'portal.js'), 'utf8');
+
+function makeEnv(config, opts) {
+  opts = opts || {};
+  const extra = opts.extra || [];
+  const log = [];
+  class El {
+    constructor(tag, id) { this.tagName = tag; this.id = id; this.attrs = {}; this.hidden = false; this.textContent = ''; this.listeners = {}; this.disabled = false; this.src = ''; this.contentWindow = { name: 'frame-' + id }; }
+    setAttribute(k, v) { this.attrs[k] = String(v); }
+    hasAttribute(k) { return k in this.attrs; }
+    getAttribute(k) { return this.attrs[k]; }
+    addEventListener(t, f) { (this.listeners[t] = this.listeners[t] || []).push(f); }
+    dispatchEvent(e) { log.push([e.type, e.detail]); (this.listeners[e.type] || []).forEach(f => f(e)); return !e.defaultPrevented; }
+    click() { (this.listeners.click || []).forEach(f => f({})); }
+  }
+  const id = config.iframeId;
+  const els = {};
+  for (const c of [config].concat(extra)) {
+    els[c.iframeId] = new El('IFRAME', c.iframeId);
+    els[c.iframeId].hidden = !c.hasLink;
+    for (const s of ['-status', '-message', '-retry']) els[c.iframeId + s] = new El(s === '-retry' ? 'BUTTON' : 'DIV', c.iframeId + s);
+    els[c.iframeId + '-status'].hidden = !!c.hasLink;
+  }
+  const docListeners = {};
+  const winListeners = {};
+  const fetchCalls = [];
+  const sandbox = {
+    console, Promise, URL, Date, Math, Object, Array, Error, String, JSON,
+    setTimeout, clearTimeout,
+    CustomEvent: class { constructor(t, o) { this.type = t; this.detail = o.detail; this.bubbles = o.bubbles; this.cancelable = o.cancelable; this.defaultPrevented = false; } preventDefault() { if (this.cancelable) this.defaultPrevented = true; } },
+    document: { readyState: opts.readyState || 'complete', getElementById: k => Object.prototype.hasOwnProperty.call(els, k) && !(opts.late && k === id) ? els[k] : null, addEventListener: (t, f) => { (docListeners[t] = docListeners[t] || []).push(f); } },
+    fetch: async (url, init) => { fetchCalls.push([url, init]); return opts.fetch(url, init, fetchCalls.length); },
+  };
+  sandbox.window = { addEventListener: (t, f) => { (winListeners[t] = winListeners[t] || []).push(f); } };
+  vm.createContext(sandbox);
+  for (const c of [config].concat(extra)) vm.runInContext(SRC.trimEnd() + '(' + JSON.stringify(c) + ');', sandbox);
+  const post = (data, origin, source) => (winListeners.message || []).forEach(f => f({ data, origin: origin === undefined ? config.portalOrigin : origin, source: source === undefined ? els[id].contentWindow : source }));
+  const ready = () => { opts.late = false; sandbox.document.readyState = 'interactive'; (docListeners.DOMContentLoaded || []).forEach(f => f()); };
+  return { els, iframe: els[id], log, post, fetchCalls, winListeners, ready };
+}
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+const base = { iframeId: 'scalekit-portal', portalOrigin: 'https://acme.scalekit.dev', refreshUrl: '/r', hasLink: true, loadTimeoutMs: 50, refreshRetries: 2, refreshBackoffMs: 5, refreshLimit: 2, refreshWindowMs: 60000, messages: { unavailable: 'UNAVAILABLE', loadTimeout: 'TIMEOUT' } };
+const ok = (loc) => ({ ok: true, status: 200, json: async () => ({ location: loc || 'https://acme.scalekit.dev/magicLink/new', expires_at: 'x' }) });
+const names = log => log.map(e => e[0]);
+
+(async () => {
+  // 1. origin/source/malformed filtering; load success; mapping
+  {
+    const e = makeEnv(base, { fetch: () => ok() });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'https://evil.example');
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'https://acme.scalekit.dev', { other: 1 });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'null', null);
+    for (const bad of ['x', null, [1], 42, undefined, { event_type: 7 }, { type: {} }, Object.create(null)]) e.post(bad);
+    assert.deepStrictEqual(names(e.log), []);
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS', data: { expiry: 'z' } });
+    e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' });
+    e.post({ event_type: 'ORGANIZATION_DIRECTORY_DISABLED' });
+    e.post({ event_type: 'PORTAL_SESSION_WARNING' });
+    e.post({ type: 'SSO_CONFIGURED', data: { enabled: false } });
+    e.post({ type: 'SSO_CONFIGURED' });
+    e.post({ type: 'SCIM_CONFIGURED', enabled: false });
+    e.post({ event_type: 'UNKNOWN', type: 'SSO_CONFIGURED' });
+    assert.deepStrictEqual(names(e.log), ['scalekit:loaded', 'scalekit:sso-enabled', 'scalekit:directory-disabled', 'scalekit:session-warning', 'scalekit:sso-disabled', 'scalekit:sso-enabled', 'scalekit:directory-disabled']);
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'loaded');
+    await sleep(80);
+    assert.ok(!names(e.log).includes('scalekit:load-timeout'));
+    console.log('1 ok');
+  }
+  // 2. load timeout + hint; later message hides it
+  {
+    const e = makeEnv(base, { fetch: () => ok() });
+    await sleep(80);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-timeout']);
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
+    assert.strictEqual(e.els['scalekit-portal-message'].textContent, 'TIMEOUT');
+    assert.strictEqual(e.iframe.hidden, false);
+    e.post({ type: 'SCIM_CONFIGURED' });
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, true);
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'loaded');
+    console.log('2 ok');
+  }
+  // 3. session expiry -> refresh -> new src; bad origin -> retries -> failed
+  {
+    const e = makeEnv(base, { fetch: () => ok() });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    e.post({ event_type: 'PORTAL_SESSION_EXPIRY', data: {} });
+    await sleep(10);
+    assert.strictEqual(e.iframe.src, 'https://acme.scalekit.dev/magicLink/new');
+    assert.deepStrictEqual(names(e.log), ['scalekit:loaded', 'scalekit:session-expired', 'scalekit:refreshed']);
+    assert.strictEqual(e.fetchCalls[0][0], '/r');
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(e.fetchCalls[0][1])), { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+    console.log('3a ok');
+    const f = makeEnv(base, { fetch: () => ok('https://evil.example/magicLink/x') });
+    f.post({ type: 'SESSION_EXPIRED' });
+    await sleep(60);
+    assert.strictEqual(f.fetchCalls.length, 3);
+    assert.strictEqual(f.iframe.src, '');
+    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed']);
+    assert.strictEqual(f.log[1][1].error, 'refreshed link is not on the portal origin');
+    assert.strictEqual(f.iframe.hidden, true);
+    assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
+    assert.strictEqual(f.els['scalekit-portal-message'].textContent, 'UNAVAILABLE');
+    // retry button works
+    console.log('3b ok');
+  }
+  // 4. loop guard
+  {
+    const e = makeEnv(Object.assign({}, base, { loadTimeoutMs: 0 }), { fetch: () => ok() });
+    for (let i = 0; i < 3; i++) { e.post({ event_type: 'PORTAL_LOAD_FAILURE' }); await sleep(5); }
+    assert.strictEqual(e.fetchCalls.length, 2);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refreshed', 'scalekit:load-failed', 'scalekit:refreshed', 'scalekit:load-failed', 'scalekit:refresh-failed']);
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
+    e.els['scalekit-portal-retry'].click();
+    await sleep(5);
+    assert.strictEqual(e.fetchCalls.length, 3);
+    assert.strictEqual(e.iframe.hidden, false);
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, true);
+    console.log('4 ok');
+  }
+  // 5. no link: fallback; retry fetches; http error retries
+  {
+    let n = 0;
+    const e = makeEnv(Object.assign({}, base, { hasLink: false }), { fetch: () => (++n < 3 ? { ok: false, status: 502 } : ok()) });
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'unavailable');
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
+    await sleep(80);
+    assert.deepStrictEqual(names(e.log), []);
+    e.els['scalekit-portal-retry'].click();
+    await sleep(40);
+    assert.strictEqual(e.fetchCalls.length, 3);
+    assert.strictEqual(e.iframe.src, 'https://acme.scalekit.dev/magicLink/new');
+    assert.strictEqual(e.log[0][1].attempts, 3);
+    console.log('5 ok');
+  }
+  // 6. no origin: nothing accepted, refresh fails cleanly
+  {
+    const e = makeEnv(Object.assign({}, base, { hasLink: false, portalOrigin: null }), { fetch: () => ok() });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'null');
+    e.els['scalekit-portal-retry'].click();
+    await sleep(40);
+    assert.strictEqual(e.fetchCalls.length, 0);
+    assert.deepStrictEqual(names(e.log), ['scalekit:refresh-failed']);
+    console.log('6 ok');
+  }
+  // 7. preventDefault on session-expired stops refresh
+  {
+    const e = makeEnv(base, { fetch: () => ok() });
+    e.iframe.addEventListener('scalekit:session-expired', ev => ev.preventDefault());
+    e.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
+    await sleep(10);
+    assert.strictEqual(e.fetchCalls.length, 0);
+    console.log('7 ok');
+  }
+  // 8. fetch throws / json throws / relative location
+  {
+    let n = 0;
+    const e = makeEnv(base, { fetch: () => { n++; if (n === 1) throw new TypeError('net'); if (n === 2) return { ok: true, json: async () => { throw new SyntaxError('bad'); } }; return ok('/magicLink/relative'); } });
+    e.post({ event_type: 'PORTAL_LOAD_FAILURE' });
+    await sleep(60);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refresh-failed']);
+    console.log('8 ok');
+  }
+  // 9. several embeds on one page: each listens to its own frame only
+  {
+    const other = Object.assign({}, base, { iframeId: 'second' });
+    const e = makeEnv(base, { fetch: () => ok(), extra: [other] });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, undefined, e.els.second.contentWindow);
+    e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' });
+    assert.deepStrictEqual(e.log.map(x => x[0]), ['scalekit:loaded', 'scalekit:sso-enabled']);
+    assert.strictEqual(e.els.second.attrs['data-scalekit-state'], 'loaded');
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'loaded');
+    // the same script twice for one iframe binds once
+    const twice = makeEnv(base, { fetch: () => ok(), extra: [base] });
+    twice.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    assert.deepStrictEqual(names(twice.log), ['scalekit:loaded']);
+    console.log('9 ok');
+  }
+  // 10. script before the iframe: waits for DOMContentLoaded
+  {
+    const e = makeEnv(base, { fetch: () => ok(), readyState: 'loading', late: true });
+    e.ready();
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'loading');
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    assert.deepStrictEqual(names(e.log), ['scalekit:loaded']);
+    console.log('10 ok');
+  }
+  console.log('all ok');
+})().catch(err => { console.error(err); process.exit(1); });
