@@ -18,7 +18,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
-//! # let org = emulator.demo_organization_ids()[0].parse().unwrap();
+//! # let org = scalekit_emulator::demo::ACME_ID.parse().unwrap();
 //! # let config = Config::builder().environment_url(emulator.base_url())
 //! #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
 //! let layer = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::fixed(org));
