@@ -1,0 +1,369 @@
+//! Configuring and starting an emulator.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::demo;
+use crate::emulator::Emulator;
+use crate::ids;
+use crate::organization::{Conflict, Organization, OrganizationStore, validate_id};
+use crate::origins::{InvalidOrigin, ParentOrigins};
+use crate::routes::router;
+use crate::state::{Config, Shared};
+
+/// Default `expires_in` of access tokens, as Scalekit answers.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
+/// Default lifetime of an unused portal link (1 minute).
+pub const DEFAULT_LINK_LIFETIME: Duration = Duration::from_secs(60);
+/// Default portal session length (6 hours).
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(6 * 3600);
+/// Default lead of `PORTAL_SESSION_WARNING` before the session ends (5 minutes).
+pub const DEFAULT_SESSION_WARNING_BEFORE: Duration = Duration::from_secs(300);
+
+/// Why [`EmulatorBuilder::start`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The listener could not be bound (e.g. the port is taken).
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// An allowed parent origin is not an origin.
+    InvalidOrigin(InvalidOrigin),
+    /// An organization added with [`EmulatorBuilder::organization`] is not
+    /// acceptable.
+    InvalidOrganization {
+        /// The organization id given.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client id or secret is empty.
+    EmptyCredential(&'static str),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } if source.kind() == io::ErrorKind::AddrInUse => write!(
+                f,
+                "cannot listen on {addr}: the port is already in use (stop the other process, or pick another port; 0 picks a free one)"
+            ),
+            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Self::InvalidOrigin(err) => err.fmt(f),
+            Self::InvalidOrganization { id, reason } => {
+                write!(f, "invalid organization {id:?}: {reason}")
+            }
+            Self::EmptyCredential(which) => write!(f, "the {which} must not be empty"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::InvalidOrigin(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// Builds an [`Emulator`]; get one from [`Emulator::builder`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+/// use std::time::Duration;
+/// use scalekit_emulator::Emulator;
+///
+/// let emu = Emulator::builder()
+///     .client_id("skc_test")
+///     .client_secret("test-secret")
+///     .token_lifetime(Duration::from_secs(2))
+///     .allowed_parent_origin("http://127.0.0.1:4000")
+///     .seed_demo_organizations(false)
+///     .organization("org_test_a", "Test A", Some("tenant-a"))
+///     .start()
+///     .await?;
+/// assert_eq!(emu.client_id(), "skc_test");
+/// assert!(emu.organization("org_test_a").is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct EmulatorBuilder {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    token_lifetime: Duration,
+    link_lifetime: Duration,
+    session_lifetime: Duration,
+    session_warning_before: Duration,
+    allowed_parent_origins: Vec<String>,
+    legacy_events: bool,
+    seed_demo_organizations: bool,
+    organizations: Vec<(String, String, Option<String>)>,
+    port: u16,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("token_lifetime", &self.token_lifetime)
+            .field("link_lifetime", &self.link_lifetime)
+            .field("session_lifetime", &self.session_lifetime)
+            .field("session_warning_before", &self.session_warning_before)
+            .field("allowed_parent_origins", &self.allowed_parent_origins)
+            .field("legacy_events", &self.legacy_events)
+            .field("seed_demo_organizations", &self.seed_demo_organizations)
+            .field("organizations", &self.organizations)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            link_lifetime: DEFAULT_LINK_LIFETIME,
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
+            session_warning_before: DEFAULT_SESSION_WARNING_BEFORE,
+            allowed_parent_origins: Vec::new(),
+            legacy_events: false,
+            seed_demo_organizations: true,
+            organizations: Vec::new(),
+            port: 0,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The OAuth client id the token endpoint accepts. Default: a random
+    /// `skc_<digits>` value.
+    #[must_use]
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The OAuth client secret the token endpoint accepts. Default: random.
+    #[must_use]
+    pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// How long access tokens live (`expires_in`, whole seconds). Default
+    /// 86399 s.
+    #[must_use]
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// How long a minted portal link can be loaded. Default 60 s.
+    #[must_use]
+    pub fn link_lifetime(mut self, lifetime: Duration) -> Self {
+        self.link_lifetime = lifetime;
+        self
+    }
+
+    /// How long a portal session lasts once a link is loaded. Default 6 h.
+    #[must_use]
+    pub fn session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    /// How long before the session ends `PORTAL_SESSION_WARNING` is posted.
+    /// Default 5 min; when not shorter than the session, the warning comes
+    /// halfway through it.
+    #[must_use]
+    pub fn session_warning_before(mut self, lead: Duration) -> Self {
+        self.session_warning_before = lead;
+        self
+    }
+
+    /// Registers a parent origin allowed to embed the portal (Scalekit's
+    /// "allowed redirect URIs"). Repeatable. An invalid origin makes
+    /// [`start`](Self::start) fail.
+    #[must_use]
+    pub fn allowed_parent_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_parent_origins.push(origin.into());
+        self
+    }
+
+    /// Speak the older `type` event vocabulary (`SSO_CONFIGURED`,
+    /// `SCIM_CONFIGURED`, `SESSION_EXPIRED`). Default false.
+    #[must_use]
+    pub fn legacy_events(mut self, legacy: bool) -> Self {
+        self.legacy_events = legacy;
+        self
+    }
+
+    /// Whether to hold the [`demo`] organizations. Default true.
+    #[must_use]
+    pub fn seed_demo_organizations(mut self, seed: bool) -> Self {
+        self.seed_demo_organizations = seed;
+        self
+    }
+
+    /// Adds an organization with this id, display name and optional external
+    /// id, both features disabled. Repeatable.
+    #[must_use]
+    pub fn organization(
+        mut self,
+        id: impl Into<String>,
+        display_name: impl Into<String>,
+        external_id: Option<&str>,
+    ) -> Self {
+        self.organizations.push((
+            id.into(),
+            display_name.into(),
+            external_id.map(str::to_owned),
+        ));
+        self
+    }
+
+    /// The port on 127.0.0.1 to listen on. Default 0: a free port.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    fn organization_store(&self) -> Result<OrganizationStore, StartError> {
+        let mut store = OrganizationStore::default();
+        if self.seed_demo_organizations {
+            for seed in demo::ORGANIZATIONS {
+                let connection_type = store.next_connection_type();
+                let organization = Organization::new(
+                    seed.id.to_owned(),
+                    seed.display_name.to_owned(),
+                    Some(seed.external_id.to_owned()),
+                    Default::default(),
+                    seed.sso_enabled,
+                    seed.dir_sync_enabled,
+                    connection_type,
+                );
+                // The seeds are distinct constants, so this cannot conflict.
+                let _ = store.insert(organization);
+            }
+        }
+        for (id, display_name, external_id) in &self.organizations {
+            let invalid = |reason: String| StartError::InvalidOrganization {
+                id: id.clone(),
+                reason,
+            };
+            validate_id(id).map_err(|_| {
+                invalid("the id must start with org_ and be 1 to 32 characters".into())
+            })?;
+            if display_name.is_empty() || display_name.chars().count() > 200 {
+                return Err(invalid(
+                    "the display name must be 1 to 200 characters".into(),
+                ));
+            }
+            let connection_type = store.next_connection_type();
+            let organization = Organization::new(
+                id.clone(),
+                display_name.clone(),
+                external_id.clone().filter(|e| !e.is_empty()),
+                Default::default(),
+                false,
+                false,
+                connection_type,
+            );
+            store
+                .insert(organization)
+                .map_err(|conflict| match conflict {
+                    Conflict::Id(_) => {
+                        invalid("an organization with this id already exists".into())
+                    }
+                    Conflict::ExternalId(e) => invalid(format!(
+                        "an organization with external id {e:?} already exists"
+                    )),
+                })?;
+        }
+        Ok(store)
+    }
+
+    /// Binds 127.0.0.1 and starts serving; returns once the listener is
+    /// bound, so requests can be sent right away.
+    pub async fn start(self) -> Result<Emulator, StartError> {
+        let client_id = self
+            .client_id
+            .clone()
+            .unwrap_or_else(|| ids::prefixed_digits("skc_", 17));
+        let client_secret = self
+            .client_secret
+            .clone()
+            .unwrap_or_else(ids::random_secret);
+        if client_id.is_empty() {
+            return Err(StartError::EmptyCredential("client id"));
+        }
+        if client_secret.is_empty() {
+            return Err(StartError::EmptyCredential("client secret"));
+        }
+        let mut origins = ParentOrigins::default();
+        for origin in &self.allowed_parent_origins {
+            origins.add(origin).map_err(StartError::InvalidOrigin)?;
+        }
+        let organizations = self.organization_store()?;
+
+        let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let bind_error = |source| StartError::Bind {
+            addr: requested,
+            source,
+        };
+        let listener = TcpListener::bind(requested).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let base_url = format!("http://{addr}");
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let config = Config {
+            client_id,
+            client_secret,
+            token_lifetime: self.token_lifetime,
+            link_lifetime: self.link_lifetime,
+            session_lifetime: self.session_lifetime,
+            session_warning_before: self.session_warning_before,
+        };
+        let shared = Arc::new(Shared::new(
+            config,
+            base_url,
+            origins,
+            self.legacy_events,
+            organizations,
+            shutdown_rx,
+        ));
+        let app = router(shared.clone());
+        let signal_state = shared.clone();
+        let task = tokio::spawn(async move {
+            let signal = async move { signal_state.shutdown_signal().await };
+            if let Err(err) = axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+            {
+                tracing::error!(%err, "emulator server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "scalekit emulator listening");
+        Ok(Emulator::new(shared, addr, shutdown_tx, task))
+    }
+}

@@ -1,0 +1,172 @@
+//! The handle of a running emulator.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::builder::{EmulatorBuilder, StartError};
+use crate::faults::Faults;
+use crate::organization::OrganizationInfo;
+use crate::origins::InvalidOrigin;
+use crate::state::{Shared, lock};
+use crate::stats::Stats;
+
+/// How long [`Emulator::shutdown`] waits for open requests before it
+/// aborts the server.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running emulator on 127.0.0.1. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+/// let emu = scalekit_emulator::Emulator::start().await?;
+/// assert!(emu.base_url().starts_with("http://127.0.0.1:"));
+/// assert!(emu.client_id().starts_with("skc_"));
+/// emu.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct Emulator {
+    shared: Arc<Shared>,
+    faults: Faults,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.shared.base_url)
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        addr: SocketAddr,
+        shutdown: watch::Sender<bool>,
+        task: JoinHandle<()>,
+    ) -> Self {
+        Self {
+            faults: Faults::new(shared.clone()),
+            shared,
+            addr,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// A builder with the defaults (random credentials, demo organizations,
+    /// Scalekit's lifetimes, a free port).
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Starts an emulator with the defaults.
+    pub async fn start() -> Result<Self, StartError> {
+        Self::builder().start().await
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: the value for
+    /// `SCALEKIT_ENVIRONMENT_URL`, and the origin of the portal pages.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// `base_url` followed by `path` (which should start with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.shared.base_url)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The client id the token endpoint accepts.
+    pub fn client_id(&self) -> &str {
+        &self.shared.config.client_id
+    }
+
+    /// The client secret the token endpoint accepts.
+    pub fn client_secret(&self) -> &str {
+        &self.shared.config.client_secret
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// The fault controls.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Registers another parent origin allowed to embed the portal, e.g.
+    /// once the host app knows its own port. Pages served afterwards allow
+    /// it.
+    pub fn add_allowed_parent_origin(&self, origin: &str) -> Result<(), InvalidOrigin> {
+        self.shared
+            .origins
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(origin)
+    }
+
+    /// The registered parent origins, normalized, in registration order.
+    pub fn allowed_parent_origins(&self) -> Vec<String> {
+        self.shared.parent_origins().as_slice().to_vec()
+    }
+
+    /// Switches the event vocabulary of pages and toggles served from now on.
+    pub fn set_legacy_events(&self, legacy: bool) {
+        self.shared.set_legacy_events(legacy);
+    }
+
+    /// Whether the legacy event vocabulary is in force.
+    pub fn legacy_events(&self) -> bool {
+        self.shared.legacy_events()
+    }
+
+    /// A copy of one organization, if it exists.
+    pub fn organization(&self, id: &str) -> Option<OrganizationInfo> {
+        lock(&self.shared.organizations).get(id).map(|o| o.info())
+    }
+
+    /// Copies of all organizations, in creation order.
+    pub fn organizations(&self) -> Vec<OrganizationInfo> {
+        lock(&self.shared.organizations)
+            .filtered(None)
+            .map(|o| o.info())
+            .collect()
+    }
+
+    /// Stops accepting connections, releases hanging requests, waits up to
+    /// five seconds for open requests to finish, then stops the server.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // The server task sees the signal and finishes on its own.
+        let _ = self.shutdown.send(true);
+    }
+}

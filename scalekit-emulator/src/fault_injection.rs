@@ -1,0 +1,110 @@
+//! The middleware that applies armed faults to token and REST requests.
+
+use std::io;
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::errors::{ApiError, OAuthError};
+use crate::faults::FaultAction;
+use crate::state::AppState;
+use crate::stats::Endpoint;
+
+/// Adds latency, then lets the first matching armed fault answer instead of
+/// the handler.
+pub(crate) async fn inject_faults(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let endpoint = request
+        .extensions()
+        .get::<Endpoint>()
+        .copied()
+        .unwrap_or(Endpoint::Other);
+    if let Some(latency) = state.faults.latency(endpoint) {
+        state.sleep_unless_shutdown(latency).await;
+    }
+    let Some(action) = state.faults.take_interrupting(endpoint) else {
+        return next.run(request).await;
+    };
+    state.counters.fault_triggered();
+    tracing::debug!(%endpoint, ?action, "injecting fault");
+    match action {
+        FaultAction::Fail {
+            status,
+            retry_after,
+        } => failure(endpoint, status, retry_after),
+        FaultAction::Malformed => malformed(endpoint),
+        FaultAction::Reset => reset(endpoint),
+        FaultAction::Hang => {
+            state.shutdown_signal().await;
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "emulator shutting down").into_response()
+        }
+        // Shape faults are taken by the portal_links handler, never here.
+        FaultAction::OmitLocation | FaultAction::OverrideLocation(_) => next.run(request).await,
+    }
+}
+
+/// An error response for `status` in the endpoint's error shape.
+fn failure(endpoint: Endpoint, status: u16, retry_after: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = format!("injected fault: HTTP {}", status.as_u16());
+    if endpoint == Endpoint::Token {
+        let error = OAuthError::for_status(status, message);
+        match retry_after {
+            Some(seconds) => error.with_retry_after(seconds),
+            None => error,
+        }
+        .into_response()
+    } else {
+        let error = ApiError::new(status, message);
+        match retry_after {
+            Some(seconds) => error.with_retry_after(seconds),
+            None => error,
+        }
+        .into_response()
+    }
+}
+
+/// The start of a plausible answer for the endpoint, cut short.
+fn truncated_body(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Token => r#"{"access_token":"skt_3f2a"#,
+        Endpoint::GeneratePortalLink => r#"{"link":{"id":"lnk_1234","location":"ht"#,
+        Endpoint::ListOrganizations => r#"{"organizations":[{"id":"org_"#,
+        _ => r#"{"organization":{"id":"org_"#,
+    }
+}
+
+fn json_200(body: Body) -> Response {
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// 200 with truncated JSON.
+fn malformed(endpoint: Endpoint) -> Response {
+    json_200(Body::from(truncated_body(endpoint)))
+}
+
+/// 200 whose body stream fails after the first bytes, so the server aborts
+/// the connection mid-response.
+fn reset(endpoint: Endpoint) -> Response {
+    let chunks: [Result<Bytes, io::Error>; 2] = [
+        Ok(Bytes::from_static(truncated_body(endpoint).as_bytes())),
+        Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "injected fault: connection reset",
+        )),
+    ];
+    json_200(Body::from_stream(futures_util::stream::iter(chunks)))
+}

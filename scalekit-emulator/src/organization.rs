@@ -1,0 +1,302 @@
+//! Organizations: the record, its JSON form and the per-instance store.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::errors::ApiError;
+use crate::ids;
+use crate::timefmt::rfc3339;
+
+/// Feature name for single sign-on.
+pub(crate) const SSO: &str = "sso";
+/// Feature name for directory sync (SCIM).
+pub(crate) const DIR_SYNC: &str = "dir_sync";
+/// Feature names `PATCH .../settings` accepts (the documented ones).
+pub(crate) const SETTABLE_FEATURES: [&str; 4] =
+    [SSO, DIR_SYNC, "domain_verification", "session_policy"];
+
+/// Checks an organization id as Scalekit does: `org_` prefix, 1 to 32
+/// characters.
+pub(crate) fn validate_id(id: &str) -> Result<(), ApiError> {
+    let len = id.chars().count();
+    if id.starts_with("org_") && (1..=32).contains(&len) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_argument(format!(
+            "invalid organization id {id:?}: must start with org_ and be 1 to 32 characters"
+        )))
+    }
+}
+
+/// A read-only copy of one organization, from
+/// [`Emulator::organization`](crate::Emulator::organization).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrganizationInfo {
+    /// Scalekit id (`org_...`).
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// The app's own id for the organization, if set.
+    pub external_id: Option<String>,
+    /// Key/value metadata.
+    pub metadata: BTreeMap<String, String>,
+    /// Feature toggles as `(name, enabled)`, `sso` and `dir_sync` first.
+    pub features: Vec<(String, bool)>,
+    /// Id of the organization's SSO connection (`conn_...`), stable for its
+    /// lifetime.
+    pub sso_connection_id: String,
+    /// Id of the organization's SCIM directory (`dir_...`), stable for its
+    /// lifetime.
+    pub directory_id: String,
+}
+
+impl OrganizationInfo {
+    /// Whether a feature (`"sso"`, `"dir_sync"`, ...) is enabled.
+    pub fn feature_enabled(&self, name: &str) -> bool {
+        self.features
+            .iter()
+            .any(|(feature, enabled)| feature == name && *enabled)
+    }
+}
+
+/// One organization.
+#[derive(Debug, Clone)]
+pub(crate) struct Organization {
+    pub(crate) id: String,
+    pub(crate) display_name: String,
+    pub(crate) external_id: Option<String>,
+    pub(crate) metadata: BTreeMap<String, String>,
+    create_time: OffsetDateTime,
+    update_time: OffsetDateTime,
+    features: Vec<(String, bool)>,
+    /// `conn_...`, stable.
+    pub(crate) connection_id: String,
+    /// `"OIDC"` or `"SAML"`.
+    pub(crate) connection_type: &'static str,
+    /// `dir_...`, stable.
+    pub(crate) directory_id: String,
+}
+
+impl Organization {
+    /// A new organization with `sso` and `dir_sync` set as given.
+    pub(crate) fn new(
+        id: String,
+        display_name: String,
+        external_id: Option<String>,
+        metadata: BTreeMap<String, String>,
+        sso: bool,
+        dir_sync: bool,
+        connection_type: &'static str,
+    ) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self {
+            id,
+            display_name,
+            external_id,
+            metadata,
+            create_time: now,
+            update_time: now,
+            features: vec![(SSO.to_owned(), sso), (DIR_SYNC.to_owned(), dir_sync)],
+            connection_id: ids::prefixed_digits("conn_", 17),
+            connection_type,
+            directory_id: ids::prefixed_digits("dir_", 17),
+        }
+    }
+
+    /// Whether a feature is enabled.
+    pub(crate) fn feature(&self, name: &str) -> bool {
+        self.features
+            .iter()
+            .any(|(n, enabled)| n == name && *enabled)
+    }
+
+    /// Sets a feature, adding it if it was not listed yet.
+    pub(crate) fn set_feature(&mut self, name: &str, enabled: bool) {
+        match self.features.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = enabled,
+            None => self.features.push((name.to_owned(), enabled)),
+        }
+        self.update_time = OffsetDateTime::now_utc();
+    }
+
+    /// The REST representation.
+    pub(crate) fn to_json(&self) -> Value {
+        let features: Vec<Value> = self
+            .features
+            .iter()
+            .map(|(name, enabled)| json!({ "name": name, "enabled": enabled }))
+            .collect();
+        let mut object = json!({
+            "id": self.id,
+            "display_name": self.display_name,
+            "create_time": rfc3339(self.create_time),
+            "update_time": rfc3339(self.update_time),
+            "region_code": "US",
+            "metadata": self.metadata,
+            "settings": { "features": features },
+        });
+        if let (Some(external_id), Some(map)) = (&self.external_id, object.as_object_mut()) {
+            map.insert("external_id".to_owned(), json!(external_id));
+        }
+        object
+    }
+
+    /// A public copy.
+    pub(crate) fn info(&self) -> OrganizationInfo {
+        OrganizationInfo {
+            id: self.id.clone(),
+            display_name: self.display_name.clone(),
+            external_id: self.external_id.clone(),
+            metadata: self.metadata.clone(),
+            features: self.features.clone(),
+            sso_connection_id: self.connection_id.clone(),
+            directory_id: self.directory_id.clone(),
+        }
+    }
+}
+
+/// Why an organization could not be added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Conflict {
+    Id(String),
+    ExternalId(String),
+}
+
+/// All organizations of one emulator, in creation order.
+#[derive(Debug, Default)]
+pub(crate) struct OrganizationStore {
+    organizations: Vec<Organization>,
+}
+
+impl OrganizationStore {
+    /// Adds an organization; ids and external ids are unique.
+    pub(crate) fn insert(&mut self, organization: Organization) -> Result<(), Conflict> {
+        if self.get(&organization.id).is_some() {
+            return Err(Conflict::Id(organization.id));
+        }
+        if let Some(external_id) = &organization.external_id {
+            if self.by_external_id(external_id).is_some() {
+                return Err(Conflict::ExternalId(external_id.clone()));
+            }
+        }
+        self.organizations.push(organization);
+        Ok(())
+    }
+
+    /// Creates an organization with a fresh `org_<digits>` id.
+    pub(crate) fn create(
+        &mut self,
+        display_name: String,
+        external_id: Option<String>,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<&Organization, Conflict> {
+        let id = loop {
+            let candidate = ids::prefixed_digits("org_", 17);
+            if self.get(&candidate).is_none() {
+                break candidate;
+            }
+        };
+        let connection_type = self.next_connection_type();
+        let organization = Organization::new(
+            id,
+            display_name,
+            external_id,
+            metadata,
+            false,
+            false,
+            connection_type,
+        );
+        self.insert(organization)?;
+        Ok(&self.organizations[self.organizations.len() - 1])
+    }
+
+    /// Alternates OIDC and SAML so both shapes show up in demos.
+    pub(crate) fn next_connection_type(&self) -> &'static str {
+        if self.organizations.len() % 2 == 0 {
+            "OIDC"
+        } else {
+            "SAML"
+        }
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.id == id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Organization> {
+        self.organizations.iter_mut().find(|o| o.id == id)
+    }
+
+    pub(crate) fn by_external_id(&self, external_id: &str) -> Option<&Organization> {
+        self.organizations
+            .iter()
+            .find(|o| o.external_id.as_deref() == Some(external_id))
+    }
+
+    /// Organizations in creation order, optionally only those with the given
+    /// external id.
+    pub(crate) fn filtered<'a>(
+        &'a self,
+        external_id: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Organization> + 'a {
+        self.organizations
+            .iter()
+            .filter(move |o| external_id.is_none_or(|e| o.external_id.as_deref() == Some(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_ids() {
+        assert!(validate_id("org_1").is_ok());
+        assert!(validate_id("org_").is_ok());
+        assert!(validate_id(&format!("org_{}", "1".repeat(28))).is_ok());
+        assert!(validate_id(&format!("org_{}", "1".repeat(29))).is_err());
+        assert!(validate_id("acme").is_err());
+        assert!(validate_id("").is_err());
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let mut store = OrganizationStore::default();
+        let org = store
+            .create("Megasoft".into(), Some("ms".into()), BTreeMap::new())
+            .unwrap();
+        let json = org.to_json();
+        let id = json["id"].as_str().unwrap();
+        assert!(id.starts_with("org_") && id.len() <= 32);
+        assert_eq!(json["display_name"], "Megasoft");
+        assert_eq!(json["external_id"], "ms");
+        assert_eq!(json["region_code"], "US");
+        assert_eq!(json["metadata"], json!({}));
+        assert_eq!(
+            json["settings"]["features"],
+            json!([{"name":"sso","enabled":false},{"name":"dir_sync","enabled":false}])
+        );
+        assert!(json["create_time"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn external_ids_are_unique() {
+        let mut store = OrganizationStore::default();
+        store
+            .create("A".into(), Some("x".into()), BTreeMap::new())
+            .unwrap();
+        assert_eq!(
+            store
+                .create("B".into(), Some("x".into()), BTreeMap::new())
+                .err(),
+            Some(Conflict::ExternalId("x".into()))
+        );
+        store.create("C".into(), None, BTreeMap::new()).unwrap();
+        store.create("D".into(), None, BTreeMap::new()).unwrap();
+        assert_eq!(store.filtered(None).count(), 3);
+        assert_eq!(store.filtered(Some("x")).count(), 1);
+    }
+}

@@ -1,0 +1,83 @@
+//! `PUT /api/v1/organizations/{id}/portal_links?features=sso&features=dir_sync`:
+//! mint a single-use admin-portal link.
+
+use axum::{
+    Json,
+    extract::{Path, RawQuery, State, rejection::PathRejection},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::errors::ApiError;
+use crate::faults::FaultAction;
+use crate::organization::validate_id;
+use crate::organizations::path_param;
+use crate::state::{AppState, lock};
+use crate::timefmt::rfc3339;
+
+/// The repeated `features` values, in order, duplicates dropped. Unknown
+/// values are kept: Scalekit passes them through.
+pub(crate) fn requested_features(query: Option<&str>) -> Vec<String> {
+    let mut features: Vec<String> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key == "features" && !value.is_empty() && !features.iter().any(|f| *f == value) {
+            features.push(value.into_owned());
+        }
+    }
+    features
+}
+
+/// Mints a link: 200 `{"link":{"id","location","expire_time"}}`.
+pub(crate) async fn generate_portal_link(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = path_param(path)?;
+    validate_id(&id)?;
+    if lock(&state.organizations).get(&id).is_none() {
+        return Err(ApiError::not_found(format!("organization {id} not found")));
+    }
+    let features = requested_features(query.as_deref());
+    let link = lock(&state.portal).mint(&id, features, state.config.link_lifetime);
+    state.counters.link_minted(&id);
+
+    let location = format!("{}/magicLink/{}", state.base_url, link.key);
+    let mut body = json!({
+        "id": link.id,
+        "location": location,
+        "expire_time": rfc3339(link.expire_time),
+    });
+    match state.faults.take_link_shape() {
+        Some(FaultAction::OmitLocation) => {
+            if let Some(map) = body.as_object_mut() {
+                map.remove("location");
+            }
+        }
+        Some(FaultAction::OverrideLocation(location)) => body["location"] = json!(location),
+        _ => {}
+    }
+    let mut response = Json(json!({ "link": body })).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_repeated_features_and_keeps_unknown_ones() {
+        assert_eq!(
+            requested_features(Some(
+                "features=sso&x=1&features=dir_sync&features=sso&features=fancy"
+            )),
+            vec!["sso", "dir_sync", "fancy"]
+        );
+        assert_eq!(requested_features(Some("features=a%20b")), vec!["a b"]);
+        assert!(requested_features(None).is_empty());
+    }
+}

@@ -1,0 +1,225 @@
+//! What the emulator has seen: counters that tests read through
+//! [`Emulator::stats`](crate::Emulator::stats).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use axum::http::Method;
+
+/// The kind of endpoint a request was routed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /oauth/token`.
+    Token,
+    /// `PUT /api/v1/organizations/{id}/portal_links`.
+    GeneratePortalLink,
+    /// `GET /api/v1/organizations/{id}`.
+    GetOrganization,
+    /// `GET /api/v1/organizations:external/{external_id}`.
+    GetOrganizationByExternalId,
+    /// `GET /api/v1/organizations`.
+    ListOrganizations,
+    /// `POST /api/v1/organizations`.
+    CreateOrganization,
+    /// `PATCH /api/v1/organizations/{id}/settings`.
+    UpdateOrganizationSettings,
+    /// `GET /magicLink/{id}`: an admin-portal page load.
+    PortalPage,
+    /// `POST /magicLink/{id}/features`: a button on the portal page.
+    PortalToggle,
+    /// Anything else (unknown paths, unsupported methods).
+    Other,
+}
+
+impl Endpoint {
+    /// Classifies a request by its method and matched route template.
+    pub(crate) fn classify(method: &Method, route: Option<&str>) -> Self {
+        use crate::routes;
+        match (route, method) {
+            (Some(routes::TOKEN), &Method::POST) => Self::Token,
+            (Some(routes::PORTAL_LINKS), &Method::PUT) => Self::GeneratePortalLink,
+            (Some(routes::ORGANIZATION), &Method::GET) => Self::GetOrganization,
+            (Some(routes::ORGANIZATION_BY_EXTERNAL_ID), &Method::GET) => {
+                Self::GetOrganizationByExternalId
+            }
+            (Some(routes::ORGANIZATIONS), &Method::GET) => Self::ListOrganizations,
+            (Some(routes::ORGANIZATIONS), &Method::POST) => Self::CreateOrganization,
+            (Some(routes::ORGANIZATION_SETTINGS), &Method::PATCH) => {
+                Self::UpdateOrganizationSettings
+            }
+            (Some(routes::PORTAL_PAGE), &Method::GET) => Self::PortalPage,
+            (Some(routes::PORTAL_TOGGLE), &Method::POST) => Self::PortalToggle,
+            _ => Self::Other,
+        }
+    }
+
+    /// True for the REST API endpoints under `/api/v1`.
+    pub fn is_api(self) -> bool {
+        matches!(
+            self,
+            Self::GeneratePortalLink
+                | Self::GetOrganization
+                | Self::GetOrganizationByExternalId
+                | Self::ListOrganizations
+                | Self::CreateOrganization
+                | Self::UpdateOrganizationSettings
+        )
+    }
+
+    /// A short stable name, e.g. `"generate_portal_link"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::GeneratePortalLink => "generate_portal_link",
+            Self::GetOrganization => "get_organization",
+            Self::GetOrganizationByExternalId => "get_organization_by_external_id",
+            Self::ListOrganizations => "list_organizations",
+            Self::CreateOrganization => "create_organization",
+            Self::UpdateOrganizationSettings => "update_organization_settings",
+            Self::PortalPage => "portal_page",
+            Self::PortalToggle => "portal_toggle",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A snapshot of the emulator's counters, from
+/// [`Emulator::stats`](crate::Emulator::stats).
+///
+/// Counters only grow; take a snapshot before and after the code under test
+/// and compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests to `POST /oauth/token`, including failed and faulted ones.
+    pub token_requests: u64,
+    /// Access tokens handed out (successful token requests).
+    pub tokens_issued: u64,
+    /// Portal links minted, all organizations together.
+    pub links_minted: u64,
+    /// Portal links minted per organization id.
+    pub links_minted_by_organization: BTreeMap<String, u64>,
+    /// Every request the server received.
+    pub requests_seen: u64,
+    /// Requests per endpoint kind.
+    pub requests_by_endpoint: BTreeMap<Endpoint, u64>,
+    /// `GET /magicLink/{id}` requests, successful or not.
+    pub portal_page_loads: u64,
+    /// Portal page loads that consumed a valid link and opened a session.
+    pub portal_sessions_started: u64,
+    /// Portal page loads that served the failure page (used, expired or
+    /// unknown link).
+    pub portal_load_failures: u64,
+    /// Requests that an injected fault answered (or delayed) instead of the
+    /// normal handler; latency alone does not count.
+    pub faults_triggered: u64,
+}
+
+impl Stats {
+    /// Links minted for one organization.
+    pub fn links_minted_for(&self, organization_id: &str) -> u64 {
+        self.links_minted_by_organization
+            .get(organization_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests seen for one endpoint kind.
+    pub fn requests(&self, endpoint: Endpoint) -> u64 {
+        self.requests_by_endpoint
+            .get(&endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests seen for all REST API endpoints together.
+    pub fn api_requests(&self) -> u64 {
+        self.requests_by_endpoint
+            .iter()
+            .filter(|(endpoint, _)| endpoint.is_api())
+            .map(|(_, count)| *count)
+            .sum()
+    }
+}
+
+/// The live counters behind [`Stats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    inner: std::sync::Mutex<Stats>,
+}
+
+impl Counters {
+    fn update(&self, f: impl FnOnce(&mut Stats)) {
+        let mut stats = crate::state::lock(&self.inner);
+        f(&mut stats);
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        crate::state::lock(&self.inner).clone()
+    }
+
+    pub(crate) fn request(&self, endpoint: Endpoint) {
+        self.update(|s| {
+            s.requests_seen += 1;
+            *s.requests_by_endpoint.entry(endpoint).or_default() += 1;
+            match endpoint {
+                Endpoint::Token => s.token_requests += 1,
+                Endpoint::PortalPage => s.portal_page_loads += 1,
+                _ => {}
+            }
+        });
+    }
+
+    pub(crate) fn token_issued(&self) {
+        self.update(|s| s.tokens_issued += 1);
+    }
+
+    pub(crate) fn link_minted(&self, organization_id: &str) {
+        self.update(|s| {
+            s.links_minted += 1;
+            *s.links_minted_by_organization
+                .entry(organization_id.to_owned())
+                .or_default() += 1;
+        });
+    }
+
+    pub(crate) fn portal_session_started(&self) {
+        self.update(|s| s.portal_sessions_started += 1);
+    }
+
+    pub(crate) fn portal_load_failed(&self) {
+        self.update(|s| s.portal_load_failures += 1);
+    }
+
+    pub(crate) fn fault_triggered(&self) {
+        self.update(|s| s.faults_triggered += 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_endpoint_and_organization() {
+        let counters = Counters::default();
+        counters.request(Endpoint::Token);
+        counters.request(Endpoint::GeneratePortalLink);
+        counters.request(Endpoint::GeneratePortalLink);
+        counters.link_minted("org_1");
+        let stats = counters.snapshot();
+        assert_eq!(stats.requests_seen, 3);
+        assert_eq!(stats.token_requests, 1);
+        assert_eq!(stats.requests(Endpoint::GeneratePortalLink), 2);
+        assert_eq!(stats.api_requests(), 2);
+        assert_eq!(stats.links_minted_for("org_1"), 1);
+        assert_eq!(stats.links_minted_for("org_2"), 0);
+    }
+}
