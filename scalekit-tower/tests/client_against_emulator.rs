@@ -81,7 +81,8 @@ async fn one_token_for_200_concurrent_mints_on_a_cold_cache() {
 #[tokio::test]
 async fn refreshes_the_token_before_it_expires() {
     // A 2 s token is refreshed in its last fifth (from 1.6 s on).
-    let (emulator, client) = start(Emulator::builder().token_lifetime(Duration::from_secs(2))).await;
+    let (emulator, client) =
+        start(Emulator::builder().token_lifetime(Duration::from_secs(2))).await;
     client.generate_portal_link(&acme(), &[]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1750)).await;
     client.generate_portal_link(&acme(), &[]).await.unwrap();
@@ -99,7 +100,11 @@ async fn a_revoked_token_is_replaced_and_the_call_retried_once() {
     client.generate_portal_link(&acme(), &[]).await.unwrap();
     let stats = emulator.stats();
     assert_eq!(stats.tokens_issued, 2);
-    assert_eq!(stats.api_requests(), 3, "first mint, refused mint, retried mint");
+    assert_eq!(
+        stats.api_requests(),
+        3,
+        "first mint, refused mint, retried mint"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +114,11 @@ async fn a_second_401_is_final() {
     let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err}");
     let stats = emulator.stats();
-    assert_eq!(stats.api_requests(), 2, "one retry after a fresh token, no more");
+    assert_eq!(
+        stats.api_requests(),
+        2,
+        "one retry after a fresh token, no more"
+    );
     assert_eq!(stats.token_requests, 2);
 }
 
@@ -124,21 +133,36 @@ async fn a_wrong_secret_is_bad_credentials() {
         .unwrap();
     let client = Client::new(config).unwrap();
     let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
-    assert!(matches!(err, Error::BadCredentials { status, .. } if status == 401), "{err}");
+    assert!(
+        matches!(err, Error::BadCredentials { status, .. } if status == 401),
+        "{err}"
+    );
     assert!(!err.to_string().contains("wrong-secret-value"));
     assert!(!format!("{err:?}").contains("wrong-secret-value"));
-    assert_eq!(emulator.stats().token_requests, 1, "credentials errors are not retried");
+    assert_eq!(
+        emulator.stats().token_requests,
+        1,
+        "credentials errors are not retried"
+    );
 }
 
 #[tokio::test]
 async fn status_codes_map_to_error_kinds() {
     let (emulator, client) = start(Emulator::builder()).await;
     let cases: [(u16, fn(&Error) -> bool); 5] = [
-        (400, |e| matches!(e, Error::InvalidArgument { api: Some(_), .. })),
+        (400, |e| {
+            matches!(e, Error::InvalidArgument { api: Some(_), .. })
+        }),
         (403, |e| matches!(e, Error::PermissionDenied { .. })),
         (404, |e| matches!(e, Error::OrganizationNotFound { .. })),
-        (500, |e| matches!(e, Error::Unavailable { status: Some(s), .. } if *s == 500)),
-        (501, |e| matches!(e, Error::Unavailable { status: Some(s), .. } if *s == 501)),
+        (
+            500,
+            |e| matches!(e, Error::Unavailable { status: Some(s), .. } if *s == 500),
+        ),
+        (
+            501,
+            |e| matches!(e, Error::Unavailable { status: Some(s), .. } if *s == 501),
+        ),
     ];
     for (status, expected) in cases {
         let before = emulator.stats().api_requests();
@@ -151,7 +175,10 @@ async fn status_codes_map_to_error_kinds() {
             "{status} is not retried"
         );
         // Scalekit's error body is kept.
-        assert!(err.api_error().is_some_and(|api| api.code.is_some()), "{status}: {err:?}");
+        assert!(
+            err.api_error().is_some_and(|api| api.code.is_some()),
+            "{status}: {err:?}"
+        );
     }
 }
 
@@ -159,7 +186,10 @@ async fn status_codes_map_to_error_kinds() {
 async fn unknown_organization_is_not_found() {
     let (_emulator, client) = start(Emulator::builder()).await;
     let missing: OrganizationId = "org_999".parse().unwrap();
-    let err = client.generate_portal_link(&missing, &[]).await.unwrap_err();
+    let err = client
+        .generate_portal_link(&missing, &[])
+        .await
+        .unwrap_err();
     let Error::OrganizationNotFound { api } = &err else {
         panic!("{err:?}");
     };
@@ -185,7 +215,10 @@ async fn rate_limits_honour_retry_after_within_the_deadline() {
         .fail_next_with_retry_after(FaultScope::Api, 1, 429, Duration::from_secs(1));
     let started = Instant::now();
     client.generate_portal_link(&acme(), &[]).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
 
     // A wait longer than the deadline is not started: the caller learns when to retry.
     emulator
@@ -194,7 +227,10 @@ async fn rate_limits_honour_retry_after_within_the_deadline() {
     let started = Instant::now();
     let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30)), "{err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30)),
+        "{err:?}"
+    );
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
 }
 
@@ -210,7 +246,10 @@ async fn retries_stop_at_the_deadline() {
     let started = Instant::now();
     let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
     let took = started.elapsed();
-    assert!(took <= deadline + Duration::from_millis(300), "took {took:?}");
+    assert!(
+        took <= deadline + Duration::from_millis(300),
+        "took {took:?}"
+    );
     assert!(err.is_retryable(), "{err:?}");
     let attempts = emulator.stats().api_requests() - 1;
     assert!((2..=4).contains(&attempts), "{attempts} attempts");
@@ -223,7 +262,10 @@ async fn a_hang_times_out_at_the_deadline_and_the_client_recovers() {
     emulator.faults().hang_next(FaultScope::Token, 1);
     let started = Instant::now();
     let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { after } if after == deadline), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { after } if after == deadline),
+        "{err:?}"
+    );
     assert!(started.elapsed() < deadline + Duration::from_millis(300));
     // The cancelled token fetch did not wedge the cache.
     client.generate_portal_link(&acme(), &[]).await.unwrap();
@@ -253,14 +295,25 @@ async fn a_foreign_location_is_refused() {
     ] {
         emulator.faults().override_location_next(1, location);
         let err = client.generate_portal_link(&acme(), &[]).await.unwrap_err();
-        assert!(err.to_string().contains("location refused"), "{location}: {err}");
+        assert!(
+            err.to_string().contains("location refused"),
+            "{location}: {err}"
+        );
     }
 }
 
 #[tokio::test]
 async fn bad_organization_ids_never_reach_the_network() {
     let (emulator, _client) = start(Emulator::builder()).await;
-    for id in ["", "org_", "../admin", "org_%2F", "org_a/b", "org_é", "org_\u{7}"] {
+    for id in [
+        "",
+        "org_",
+        "../admin",
+        "org_%2F",
+        "org_a/b",
+        "org_é",
+        "org_\u{7}",
+    ] {
         assert!(OrganizationId::new(id).is_err(), "{id:?}");
     }
     assert_eq!(emulator.stats().requests_seen, 0);
@@ -272,15 +325,28 @@ async fn features_are_sent_as_repeated_query_parameters() {
     let page = |features: Vec<Feature>| {
         let client = client.clone();
         async move {
-            let link = client.generate_portal_link(&acme(), &features).await.unwrap();
-            reqwest::get(link.location().clone()).await.unwrap().text().await.unwrap()
+            let link = client
+                .generate_portal_link(&acme(), &features)
+                .await
+                .unwrap();
+            reqwest::get(link.location().clone())
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
         }
     };
     let sso_only = page(vec![Feature::Sso]).await;
     assert!(sso_only.contains("id=\"sso-section\"") && !sso_only.contains("id=\"scim-section\""));
     let scim_only = page(vec![Feature::DirSync]).await;
     assert!(!scim_only.contains("id=\"sso-section\"") && scim_only.contains("id=\"scim-section\""));
-    let both = page(vec![Feature::Sso, Feature::DirSync, Feature::Other("session_policy".into())]).await;
+    let both = page(vec![
+        Feature::Sso,
+        Feature::DirSync,
+        Feature::Other("session_policy".into()),
+    ])
+    .await;
     assert!(both.contains("id=\"sso-section\"") && both.contains("id=\"scim-section\""));
 }
 
@@ -294,7 +360,10 @@ async fn organizations_round_trip() {
         .await
         .unwrap();
     assert_eq!(by_external.id, acme.id);
-    let err = client.get_organization_by_external_id("no such tenant/..").await.unwrap_err();
+    let err = client
+        .get_organization_by_external_id("no such tenant/..")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::OrganizationNotFound { .. }), "{err:?}");
 
     let created = client
@@ -311,13 +380,22 @@ async fn organizations_round_trip() {
     let updated = client
         .update_organization_settings(
             &created.id,
-            &[FeatureToggle::new(Feature::Sso, true), FeatureToggle::new(Feature::DirSync, false)],
+            &[
+                FeatureToggle::new(Feature::Sso, true),
+                FeatureToggle::new(Feature::DirSync, false),
+            ],
         )
         .await
         .unwrap();
     assert!(updated.feature_enabled(&Feature::Sso));
     assert!(!updated.feature_enabled(&Feature::DirSync));
-    assert!(client.get_organization(&created.id).await.unwrap().feature_enabled(&Feature::Sso));
+    assert!(
+        client
+            .get_organization(&created.id)
+            .await
+            .unwrap()
+            .feature_enabled(&Feature::Sso)
+    );
 }
 
 #[tokio::test]
