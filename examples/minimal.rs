@@ -1,0 +1,36 @@
+//! The smallest axum app that embeds the admin portal.
+//!
+//! ```sh
+//! # With real credentials in SCALEKIT_* (or: `cargo run -p scalekit-emulator` and export what it prints)
+//! SCALEKIT_ORGANIZATION_ID=org_... cargo run --example minimal
+//! ```
+use axum::{Router, response::Html, routing::get};
+use scalekit_axum_extract::{PortalLink, refresh_route};
+use scalekit_tower::template::{PortalEmbed, render_portal};
+use scalekit_tower::{Client, OrganizationId, PortalLinkLayer, resolve};
+
+async fn settings(PortalLink(link): PortalLink) -> Html<String> {
+    let embed = PortalEmbed::new().with_refresh_url("/portal/refresh");
+    Html(format!(
+        "<!doctype html><title>Settings</title><h1>Single sign-on</h1>{}",
+        render_portal(Some(&link), &embed)
+    ))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = Client::from_env()?;
+    // A real app resolves the organization from its session; see resolve::from_extension.
+    let org: OrganizationId = std::env::var("SCALEKIT_ORGANIZATION_ID")?.parse()?;
+    let portal = PortalLinkLayer::new(client, resolve::fixed(org));
+
+    let app = Router::new()
+        .route("/settings", get(settings))
+        .route_layer(portal.clone())
+        .merge(refresh_route("/portal/refresh", portal.refresh_endpoint()));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    println!("open http://127.0.0.1:3000/settings");
+    axum::serve(listener, app).await?;
+    Ok(())
+}
