@@ -149,7 +149,8 @@ async fn a_wrong_secret_is_bad_credentials() {
 #[tokio::test]
 async fn status_codes_map_to_error_kinds() {
     let (emulator, client) = start(Emulator::builder()).await;
-    let cases: [(u16, fn(&Error) -> bool); 5] = [
+    type Expect = fn(&Error) -> bool;
+    let cases: [(u16, Expect); 5] = [
         (400, |e| {
             matches!(e, Error::InvalidArgument { api: Some(_), .. })
         }),

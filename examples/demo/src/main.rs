@@ -1,0 +1,105 @@
+//! Runs the demo: `cargo run -p scalekit-demo [-- PORT]`.
+//!
+//! With no `SCALEKIT_*` variables (in the environment or a `.env` file) it
+//! starts a local Scalekit emulator in the same process; with them it talks
+//! to real Scalekit.
+
+use std::io::ErrorKind;
+use std::process::ExitCode;
+
+use scalekit_demo::Upstream;
+use scalekit_tower::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL};
+
+const DEFAULT_PORT: u16 = 3000;
+
+fn port() -> Result<u16, String> {
+    let raw = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("PORT").ok());
+    match raw {
+        None => Ok(DEFAULT_PORT),
+        Some(raw) => raw.parse().map_err(|_| {
+            format!(
+                "invalid port {raw:?}: pass a number, e.g. `cargo run -p scalekit-demo -- 3001`"
+            )
+        }),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let _ = dotenvy::dotenv();
+
+    let port = match port() {
+        Ok(port) => port,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let uses_scalekit = [ENV_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    let upstream = if uses_scalekit {
+        match Config::from_env() {
+            Ok(config) => {
+                println!(
+                    "Using Scalekit at {} (client id {}).",
+                    config.environment_url(),
+                    config.client_id()
+                );
+                println!(
+                    "Register http://127.0.0.1:{port} as a redirect URL in the Scalekit dashboard, \
+                     and create organizations with external ids `acme` and `globex`."
+                );
+                Upstream::Scalekit(config)
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        Upstream::local()
+    };
+
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(err) if err.kind() == ErrorKind::AddrInUse => {
+            eprintln!(
+                "error: port {port} on 127.0.0.1 is taken; pick another: `cargo run -p scalekit-demo -- {}` (or PORT={})",
+                port.saturating_add(1),
+                port.saturating_add(1)
+            );
+            return ExitCode::from(1);
+        }
+        Err(err) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match scalekit_demo::start(listener, upstream).await {
+        Ok(demo) => {
+            if let Some(emulator) = demo.emulator() {
+                println!(
+                    "Running against the local Scalekit emulator at {}. Open {}",
+                    emulator.base_url(),
+                    demo.url()
+                );
+            } else {
+                println!("Open {}", demo.url());
+            }
+            demo.serve_forever().await;
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(1)
+        }
+    }
+}

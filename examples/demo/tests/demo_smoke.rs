@@ -1,0 +1,172 @@
+//! The demo serves its pages against the in-process emulator, and the portal
+//! it embeds loads. (The real-browser run of the same page is in the
+//! workspace's browser tests.)
+
+use scalekit_demo::Upstream;
+
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+async fn sign_in(base: &str, user: &str) -> Session {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(format!("{base}login"))
+        .form(&[("user", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/settings");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    Session {
+        http,
+        base: base.to_owned(),
+        cookie,
+    }
+}
+
+impl Session {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{}", self.base, path.trim_start_matches('/')))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The iframe's `src`, HTML-unescaped.
+fn iframe_src(html: &str) -> Option<String> {
+    let start = html.find("<iframe")?;
+    let tag = &html[start..start + html[start..].find('>')?];
+    let src = tag.split(" src=\"").nth(1)?.split('"').next()?;
+    Some(src.replace("&#x2f;", "/").replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn settings_page_embeds_a_portal_that_loads() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let emulator = demo.emulator().expect("offline by default");
+    assert!(
+        emulator
+            .allowed_parent_origins()
+            .contains(&demo.url().trim_end_matches('/').to_owned()),
+        "the demo registers its origin with the emulator"
+    );
+
+    let home = reqwest::get(demo.url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Alice Martin"));
+
+    let alice = sign_in(&demo.url(), "alice").await;
+    let response = alice.get("/settings").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("frame-src {}", emulator.base_url())),
+        "{csp}"
+    );
+    let html = response.text().await.unwrap();
+    let src = iframe_src(&html).expect("the page has the portal iframe");
+    assert!(
+        src.starts_with(&format!("{}/magicLink/", emulator.base_url())),
+        "{src}"
+    );
+
+    let portal = reqwest::get(&src).await.unwrap();
+    let frame_ancestors = portal.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        frame_ancestors.contains(demo.url().trim_end_matches('/')),
+        "{frame_ancestors}"
+    );
+    let portal = portal.text().await.unwrap();
+    assert!(portal.contains("PORTAL_LOAD_SUCCESS") && portal.contains("Acme Corp"));
+
+    // The refresh endpoint hands out a new link for the same organization.
+    let refreshed: serde_json::Value = alice
+        .get("/settings/portal/refresh")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(refreshed["location"].as_str().unwrap(), src);
+}
+
+#[tokio::test]
+async fn a_user_without_organization_gets_an_explanation() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let carol = sign_in(&demo.url(), "carol").await;
+    let html = carol.get("/settings").await.text().await.unwrap();
+    assert!(html.contains("id=\"no-organization\""));
+    assert!(iframe_src(&html).is_none());
+    assert_eq!(demo.emulator().unwrap().stats().links_minted, 0);
+}
+
+#[tokio::test]
+async fn signed_out_settings_redirects_home() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .get(format!("{}settings", demo.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn the_binary_says_when_the_port_is_taken() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scalekit-demo"))
+        .arg(port.to_string())
+        .env_remove("SCALEKIT_ENVIRONMENT_URL")
+        .env_remove("SCALEKIT_CLIENT_ID")
+        .env_remove("SCALEKIT_CLIENT_SECRET")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} on 127.0.0.1 is taken")),
+        "{stderr}"
+    );
+}
