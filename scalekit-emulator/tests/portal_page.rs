@@ -4,38 +4,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{frame_ancestors, get_json, http, mint_location, portal_config, token};
+use common::{
+    frame_ancestors, get_json, http, mint_location, open_portal, portal_config, toggle, token,
+};
 use reqwest::StatusCode;
 use scalekit_emulator::{Emulator, demo};
 use serde_json::{Value, json};
-
-/// Mints a link for `org` and loads it: (response headers' frame-ancestors, html).
-async fn open_portal(emu: &Emulator, org: &str, query: &str) -> (String, String) {
-    let token = token(emu).await;
-    let location = mint_location(emu, &token, org, query).await;
-    let response = http().get(&location).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let ancestors = frame_ancestors(&response);
-    (ancestors, response.text().await.unwrap())
-}
-
-async fn toggle(emu: &Emulator, config: &Value, feature: &str, enabled: bool) -> reqwest::Response {
-    let session = &config["session"];
-    http()
-        .post(emu.url(session["toggleUrl"].as_str().unwrap()))
-        .header("x-portal-session", session["secret"].as_str().unwrap())
-        .json(&json!({"feature": feature, "enabled": enabled}))
-        .send()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn frame_ancestors_lists_the_registered_origins() {
@@ -314,71 +288,6 @@ async fn an_expired_session_refuses_toggles() {
             .unwrap()
             .feature_enabled("sso"),
         "unchanged"
-    );
-}
-
-#[tokio::test]
-async fn legacy_vocabulary() {
-    let emu = Emulator::builder()
-        .legacy_events(true)
-        .start()
-        .await
-        .unwrap();
-    let (_, html) = open_portal(&emu, demo::GLOBEX_ID, "").await;
-    let config = portal_config(&html);
-    assert!(
-        config["onLoad"].is_null(),
-        "older portals sent no load message"
-    );
-    assert!(config["session"]["warning"].is_null());
-    assert_eq!(
-        config["session"]["expiry"],
-        json!({"type": "SESSION_EXPIRED"})
-    );
-
-    let body: Value = toggle(&emu, &config, "sso", true)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["event"]["type"], "SSO_CONFIGURED");
-    assert_eq!(body["event"]["data"]["connection_type"], "SSO");
-    assert_eq!(body["event"]["data"]["enabled"], true);
-    assert!(body["event"].get("event_type").is_none());
-    let body: Value = toggle(&emu, &config, "dir_sync", false)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["event"]["type"], "SCIM_CONFIGURED");
-    assert_eq!(body["event"]["data"]["directory_type"], "SCIM");
-
-    let failure = http()
-        .get(emu.url("/magicLink/used-or-unknown"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        portal_config(&failure)["onLoad"],
-        json!({"type": "SESSION_EXPIRED"})
-    );
-
-    // Switched back at runtime.
-    emu.set_legacy_events(false);
-    assert!(!emu.legacy_events());
-    let body: Value = toggle(&emu, &config, "sso", false)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["event"]["event_type"], "ORGANIZATION_SSO_DISABLED");
-    let (_, html) = open_portal(&emu, demo::GLOBEX_ID, "").await;
-    assert_eq!(
-        portal_config(&html)["onLoad"]["event_type"],
-        "PORTAL_LOAD_SUCCESS"
     );
 }
 

@@ -4,7 +4,7 @@
 
 use reqwest::{Client, Response, StatusCode};
 use scalekit_emulator::Emulator;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A client without a global timeout (tests that need one set it per request).
 pub fn http() -> Client {
@@ -109,4 +109,37 @@ pub fn frame_ancestors(response: &Response) -> String {
         .find_map(|d| d.strip_prefix("frame-ancestors "))
         .expect("frame-ancestors directive")
         .to_owned()
+}
+
+/// Mints a link for `org` and loads it: (response headers' frame-ancestors, html).
+pub async fn open_portal(emu: &Emulator, org: &str, query: &str) -> (String, String) {
+    let token = token(emu).await;
+    let location = mint_location(emu, &token, org, query).await;
+    let response = http().get(&location).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let ancestors = frame_ancestors(&response);
+    (ancestors, response.text().await.unwrap())
+}
+
+pub async fn toggle(
+    emu: &Emulator,
+    config: &Value,
+    feature: &str,
+    enabled: bool,
+) -> reqwest::Response {
+    let session = &config["session"];
+    http()
+        .post(emu.url(session["toggleUrl"].as_str().unwrap()))
+        .header("x-portal-session", session["secret"].as_str().unwrap())
+        .json(&json!({"feature": feature, "enabled": enabled}))
+        .send()
+        .await
+        .unwrap()
 }
