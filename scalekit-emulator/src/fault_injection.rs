@@ -1,6 +1,9 @@
 //! The middleware that applies armed faults to token and REST requests.
 
 use std::io;
+use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use axum::{
     body::{Body, Bytes},
@@ -14,6 +17,9 @@ use crate::errors::{ApiError, OAuthError};
 use crate::faults::FaultAction;
 use crate::state::AppState;
 use crate::stats::Endpoint;
+
+/// How long a reset response waits after its first bytes before aborting.
+const RESET_PAUSE: Duration = Duration::from_millis(50);
 
 /// Adds latency, then lets the first matching armed fault answer instead of
 /// the handler.
@@ -97,14 +103,18 @@ fn malformed(endpoint: Endpoint) -> Response {
 }
 
 /// 200 whose body stream fails after the first bytes, so the server aborts
-/// the connection mid-response.
+/// the connection mid-response. The pause before the error lets the server
+/// flush the status line, headers and first bytes to the client first.
 fn reset(endpoint: Endpoint) -> Response {
-    let chunks: [Result<Bytes, io::Error>; 2] = [
-        Ok(Bytes::from_static(truncated_body(endpoint).as_bytes())),
+    let first = futures_util::stream::once(async move {
+        Ok::<_, io::Error>(Bytes::from_static(truncated_body(endpoint).as_bytes()))
+    });
+    let abort = futures_util::stream::once(async {
+        tokio::time::sleep(RESET_PAUSE).await;
         Err(io::Error::new(
             io::ErrorKind::ConnectionReset,
             "injected fault: connection reset",
-        )),
-    ];
-    json_200(Body::from_stream(futures_util::stream::iter(chunks)))
+        ))
+    });
+    json_200(Body::from_stream(first.chain(abort)))
 }

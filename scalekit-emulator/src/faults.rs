@@ -1,27 +1,7 @@
 //! Fault injection: make the emulator slow, failing, malformed, hanging or
 //! abruptly closed, on purpose, so clients can be tested against it.
 //!
-//! One-shot faults are armed with a count and form a queue: each request
-//! takes the first armed fault whose [`FaultScope`] matches it, so
-//! `fail_next(FaultScope::Api, 3, 503)` fails exactly three API requests even
-//! under concurrency. Requests an interrupting fault answers are not
-//! processed (no token issued, no link minted). Latency stays until cleared.
-//! Faults never apply to the portal pages.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::time::Duration;
-//! use scalekit_emulator::{Emulator, FaultScope};
-//!
-//! let emu = Emulator::builder().start().await?;
-//! emu.faults().fail_next_with_retry_after(FaultScope::Api, 2, 429, Duration::from_secs(3));
-//! emu.faults().set_latency(FaultScope::Token, Duration::from_millis(50));
-//! assert_eq!(emu.faults().pending(), 2);
-//! emu.faults().clear();
-//! assert_eq!(emu.faults().pending(), 0);
-//! # Ok(()) }
-//! ```
+//! See [`Faults`] for the controls.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -152,6 +132,29 @@ impl FaultQueue {
 /// Per-instance fault controls, from [`Emulator::faults`](crate::Emulator::faults).
 ///
 /// Cheap to clone; clones control the same emulator.
+///
+/// One-shot faults are armed with a count and form a queue: each request
+/// takes the first armed fault whose [`FaultScope`] matches it, so
+/// `fail_next(FaultScope::Api, 3, 503)` fails exactly three API requests even
+/// under concurrency. Requests an interrupting fault answers are not
+/// processed, not even authenticated (no token issued, no link minted).
+/// Latency stays until cleared.
+/// Faults never apply to the portal pages.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use scalekit_emulator::{Emulator, FaultScope};
+///
+/// let emu = Emulator::builder().start().await?;
+/// emu.faults().fail_next_with_retry_after(FaultScope::Api, 2, 429, Duration::from_secs(3));
+/// emu.faults().set_latency(FaultScope::Token, Duration::from_millis(50));
+/// assert_eq!(emu.faults().pending(), 2);
+/// emu.faults().clear();
+/// assert_eq!(emu.faults().pending(), 0);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Faults {
     shared: Arc<Shared>,

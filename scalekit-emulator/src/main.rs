@@ -3,6 +3,8 @@
 //! ```text
 //! scalekit-emulator [--port N] [--allow-origin ORIGIN]... [--legacy-events]
 //!                   [--client-id ID] [--client-secret SECRET] [--no-demo-organizations]
+//!                   [--token-lifetime SECS] [--link-lifetime SECS]
+//!                   [--session-lifetime SECS] [--warning-before SECS]
 //! ```
 //!
 //! Prints the three `SCALEKIT_*` lines to export on standard output; logs go
@@ -11,6 +13,7 @@
 #![warn(missing_docs)]
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use scalekit_emulator::{Emulator, EmulatorBuilder, demo};
 
@@ -26,6 +29,10 @@ Options:
   --client-id ID           client id to accept (default: random skc_...)
   --client-secret SECRET   client secret to accept (default: random)
   --no-demo-organizations  start without the demo organizations
+  --token-lifetime SECS    access-token lifetime (default 86399)
+  --link-lifetime SECS     unused portal-link lifetime (default 60)
+  --session-lifetime SECS  portal session length (default 21600)
+  --warning-before SECS    PORTAL_SESSION_WARNING lead (default 300)
   -h, --help               show this help
 ";
 
@@ -42,6 +49,13 @@ fn parse_port(text: &str, source: &str) -> Result<u16, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("{source}: {text:?} is not a port number (0-65535)"))
+}
+
+fn parse_seconds(text: &str, flag: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{flag}: {text:?} is not a number of seconds"))
 }
 
 fn parse_args(
@@ -75,6 +89,16 @@ fn parse_args(
             "--client-secret" => builder = builder.client_secret(value("--client-secret")?),
             "--legacy-events" => builder = builder.legacy_events(true),
             "--no-demo-organizations" => builder = builder.seed_demo_organizations(false),
+            flag @ ("--token-lifetime" | "--link-lifetime" | "--session-lifetime"
+            | "--warning-before") => {
+                let seconds = parse_seconds(&value(flag)?, flag)?;
+                builder = match flag {
+                    "--token-lifetime" => builder.token_lifetime(seconds),
+                    "--link-lifetime" => builder.link_lifetime(seconds),
+                    "--session-lifetime" => builder.session_lifetime(seconds),
+                    _ => builder.session_warning_before(seconds),
+                };
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -179,6 +203,26 @@ mod tests {
     }
 
     #[test]
+    fn parses_lifetimes() {
+        let Ok(Command::Run(builder)) = parse(
+            &[
+                "--session-lifetime",
+                "30",
+                "--warning-before=10",
+                "--link-lifetime",
+                "5",
+            ],
+            None,
+        ) else {
+            panic!("expected run");
+        };
+        let debug = format!("{builder:?}");
+        assert!(debug.contains("session_lifetime: 30s"), "{debug}");
+        assert!(debug.contains("session_warning_before: 10s"), "{debug}");
+        assert!(debug.contains("link_lifetime: 5s"), "{debug}");
+    }
+
+    #[test]
     fn reports_bad_input() {
         assert!(
             parse(&["--port", "x"], None)
@@ -192,6 +236,11 @@ mod tests {
         );
         assert!(parse(&["--bogus"], None).unwrap_err().contains("unknown"));
         assert!(parse(&[], Some("99999")).is_err());
+        assert!(
+            parse(&["--session-lifetime", "-1"], None)
+                .unwrap_err()
+                .contains("seconds")
+        );
         assert!(matches!(parse(&["-h"], None), Ok(Command::Help)));
     }
 
