@@ -10,7 +10,7 @@ use scalekit_tower::template::{PortalEmbed, render_portal};
 use scalekit_tower::{Client, OrganizationId, PortalLinkLayer, resolve};
 
 async fn settings(PortalLink(link): PortalLink) -> Html<String> {
-    let embed = PortalEmbed::new().with_refresh_url("/portal/refresh");
+    let embed = PortalEmbed::new(); // its refresh URL is PortalEmbed::DEFAULT_REFRESH_URL
     Html(format!(
         "<!doctype html><title>Settings</title><h1>Single sign-on</h1>{}",
         render_portal(Some(&link), &embed)
@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/settings", get(settings))
         .route_layer(portal.clone())
-        .merge(refresh_route("/portal/refresh", portal.refresh_endpoint()));
+        .merge(refresh_route(PortalEmbed::DEFAULT_REFRESH_URL, portal.refresh_endpoint()));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("open http://127.0.0.1:3000/settings");
