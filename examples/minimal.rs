@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/settings", get(settings))
         .route_layer(portal.clone())
-        .merge(refresh_route(PortalEmbed::DEFAULT_REFRESH_URL, portal.refresh_endpoint()));
+        .merge(refresh_route(
+            PortalEmbed::DEFAULT_REFRESH_URL,
+            portal.refresh_endpoint(),
+        ));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("open http://127.0.0.1:3000/settings");

@@ -1,14 +1,20 @@
 //! The Scalekit REST client: access tokens, portal links and organizations.
 //!
-//! ```no_run
-//! use scalekit_tower::{Client, Feature, OrganizationId};
+//! ```
+//! use scalekit_tower::{Client, Config, Feature, OrganizationId};
 //!
-//! # async fn run() -> Result<(), scalekit_tower::Error> {
-//! // Reads SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET.
-//! let client = Client::from_env()?;
-//! let org = OrganizationId::new("org_59615193906282635")?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = scalekit_emulator::Emulator::builder().start().await?;
+//! # let vars = [("SCALEKIT_ENVIRONMENT_URL", emulator.base_url()),
+//! #     ("SCALEKIT_CLIENT_ID", emulator.client_id()), ("SCALEKIT_CLIENT_SECRET", emulator.client_secret())];
+//! # let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+//! // In an app: Client::from_env(), which reads SCALEKIT_ENVIRONMENT_URL,
+//! // SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET.
+//! let client = Client::new(Config::from_lookup(lookup)?)?;
+//! let org = OrganizationId::new(scalekit_emulator::demo::ACME_ID)?;
 //! let link = client.generate_portal_link(&org, &[Feature::Sso]).await?;
-//! println!("open within a minute: {}", link.location());
+//! assert!(link.location().path().starts_with("/magicLink/"));
 //! # Ok(()) }
 //! ```
 

@@ -4,13 +4,20 @@
 //! single sign-on and SCIM directory sync. This crate gives an app what it
 //! needs to show that portal inside its own settings page:
 //!
-//! - [`Client`]: a Scalekit REST client with a shared access-token cache,
-//!   portal-link minting and the organization calls;
-//! - [`Config`]: where the environment is and the credentials, from the
-//!   `SCALEKIT_*` environment variables or a builder.
+//! - [`Client`] and [`Config`]: a Scalekit REST client with a shared
+//!   access-token cache, portal-link minting and the organization calls;
+//! - [`PortalLinkLayer`]: tower middleware that resolves the request's
+//!   organization ([`resolve`]) and mints a fresh single-use link into the
+//!   request extensions ([`PortalLinkOutcome`]);
+//! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
+//!   the portal session expires;
+//! - [`template`]: the iframe and listener-script snippets, for minijinja or
+//!   as plain HTML.
+//!
+//! The axum extractor for the link lives in `scalekit-axum-extract`.
 //!
 //! ```
-//! use scalekit_tower::{Client, Config, OrganizationId};
+//! use scalekit_tower::{Client, Config, OrganizationId, PortalLinkLayer, resolve};
 //!
 //! let config = Config::builder()
 //!     .environment_url("https://acme.scalekit.dev")
@@ -18,8 +25,10 @@
 //!     .client_secret("not-a-real-secret")
 //!     .build()?;
 //! let client = Client::new(config)?;
-//! let org = OrganizationId::new("org_59615193906282635")?;
-//! # let _ = (client, org);
+//! // Every request through this layer gets a link for the organization the
+//! // app's auth middleware put in its extensions.
+//! let layer = PortalLinkLayer::new(client, resolve::organization_extension());
+//! # let _ = layer;
 //! # Ok::<(), scalekit_tower::Error>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -28,14 +37,14 @@
 mod client;
 mod config;
 mod error;
-mod layer;
+pub mod layer;
 mod link;
 mod minter;
 mod organization;
 mod organization_id;
 mod outcome;
 mod portal_link_response;
-mod refresh;
+pub mod refresh;
 pub mod resolve;
 pub mod template;
 mod token;
