@@ -117,7 +117,7 @@ h1 { margin: 0 0 4px; font-size: 22px; }
 
 const ELSEWHERE_HTML: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>General · Settings</title></head>
-<body><h1>General settings</h1><a href="/settings">Single sign-on</a></body></html>
+<body><h1>General settings</h1><a id="to-settings" href="/settings">Single sign-on</a></body></html>
 "#;
 
 /// A random CSP nonce (128 bits, hex).

@@ -312,4 +312,19 @@ async fn reloading_the_page_gets_a_fresh_link_that_loads() {
         Some(third.as_str())
     );
     f.browser.assert_no_errors().await;
+
+    // Following a link back to the page is a plain navigation, which a
+    // browser serves from its HTTP cache when it may: it must fetch anew.
+    f.browser.goto(&f.host.url("/elsewhere")).await;
+    f.browser.click("to-settings").await;
+    let fourth = wait_for_fresh_load(&f, &[first, second, third]).await;
+    let events = f.browser.events().await;
+    assert_eq!(names(&events), ["loaded"], "{events:#?}");
+    assert_eq!(events[0].src.as_deref(), Some(fourth.as_str()));
+    assert_eq!(
+        f.upstream.emulator.stats().portal_load_failures,
+        0,
+        "no used link was loaded again"
+    );
+    f.browser.assert_no_errors().await;
 }

@@ -56,10 +56,13 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 ///   `data-scalekit-state`, `at` from `performance.now()`);
 /// - `messages`: every `message` event on `window`, summarized as
 ///   `{origin, kind, event_type, type, marker}`;
-/// - `errors`: uncaught errors, unhandled rejections and `console.error` calls;
+/// - `errors`: uncaught errors, unhandled rejections, `console.error` calls,
+///   and `scalekit:` events with a name not listed above (seen by wrapping
+///   `EventTarget.prototype.dispatchEvent`);
 /// - `violations`: `securitypolicyviolation` events, as `{directive, blocked}`.
 ///
-/// It defines nothing else, and uses no `eval`.
+/// Besides `window.__scalekit` it only wraps `console.error` and
+/// `dispatchEvent`; it uses no `eval`.
 pub const EVENT_RECORDER_JS: &str = r#"(function () {
   'use strict';
   var NAMES = ['loaded', 'load-failed', 'load-timeout', 'session-warning', 'session-expired',
@@ -87,6 +90,15 @@ pub const EVENT_RECORDER_JS: &str = r#"(function () {
       });
     });
   });
+  // Events with other scalekit: names (a listener bug) count as errors.
+  var dispatch = EventTarget.prototype.dispatchEvent;
+  EventTarget.prototype.dispatchEvent = function (event) {
+    var type = event && typeof event.type === 'string' ? event.type : '';
+    if (type.indexOf('scalekit:') === 0 && NAMES.indexOf(type.slice(9)) < 0) {
+      rec.errors.push('unknown event dispatched: ' + type);
+    }
+    return dispatch.apply(this, arguments);
+  };
   window.addEventListener('message', function (event) {
     var data = event.data;
     var isObject = data !== null && typeof data === 'object' && !Array.isArray(data);
