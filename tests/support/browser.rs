@@ -40,7 +40,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// The window size every session starts with (CSS pixels).
+/// The viewport size every session starts with (CSS pixels).
 pub const WINDOW_SIZE: (u32, u32) = (1280, 900);
 
 /// How long chromedriver may take to answer `/status` with `ready: true`.
@@ -487,12 +487,32 @@ impl Browser {
             driver,
             _slot: slot,
         };
-        browser
-            .client
+        browser.set_viewport(width, height).await;
+        Some(browser)
+    }
+
+    /// Resizes the window so that the page's viewport is `width` x `height`
+    /// CSS pixels (the window itself is larger by its frame, if any).
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.client
             .set_window_size(width, height)
             .await
             .expect("set the window size");
-        Some(browser)
+        let inner = self
+            .eval("return [window.innerWidth, window.innerHeight];")
+            .await;
+        let inner = |i: usize| inner[i].as_u64().and_then(|v| u32::try_from(v).ok());
+        if let (Some(w), Some(h)) = (inner(0), inner(1))
+            && (w, h) != (width, height)
+        {
+            self.client
+                .set_window_size(
+                    width + width.saturating_sub(w),
+                    height + height.saturating_sub(h),
+                )
+                .await
+                .expect("set the window size");
+        }
     }
 
     /// The WebDriver client, for anything the helpers do not cover.
