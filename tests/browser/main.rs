@@ -10,12 +10,18 @@
 //! cargo test --test browser
 //! ```
 //!
-//! Without Chromium or chromedriver every test prints `skipping browser
-//! test: ...` and passes, unless `CI` is set, where that is a failure. Other
-//! binaries can be named with `CHROMIUM=/path` and `CHROMEDRIVER=/path`;
-//! `SCALEKIT_BROWSERS=N` caps how many browsers run at once (default 4).
-//! `SCALEKIT_SCREENSHOT=1 cargo test --test browser screenshot` rewrites
-//! `docs/settings-page.png`.
+//! Without Chromium or chromedriver the binary prints `skipping the browser
+//! tests: ...` and every test passes without doing anything, unless `CI` is
+//! set: then they fail. Other binaries can be named with `CHROMIUM=/path`
+//! and `CHROMEDRIVER=/path`; `SCALEKIT_BROWSERS=N` caps how many browsers
+//! run at once (default 4). The whole suite takes about half a minute on two
+//! cores.
+//!
+//! `docs/settings-page.png` is regenerated with
+//!
+//! ```text
+//! SCALEKIT_SCREENSHOT=1 cargo test --test browser portal::portal_loads_and_the_host_sees_loaded
+//! ```
 //!
 //! # Layout
 //!

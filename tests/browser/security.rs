@@ -170,11 +170,19 @@ async fn messages_from_another_site_change_nothing() {
             vec![json!(f.host.url("/settings"))],
         )
         .await;
-    let windows = f.browser.client().windows().await.expect("windows");
-    let host_window = windows
-        .into_iter()
-        .find(|w| *w != opener)
-        .expect("the settings page opened in a second window");
+    // The new window may take a moment to be listed: poll, bounded.
+    let deadline = std::time::Instant::now() + WAIT;
+    let host_window = loop {
+        let windows = f.browser.client().windows().await.expect("windows");
+        if let Some(window) = windows.into_iter().find(|w| *w != opener) {
+            break window;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the settings page did not open in a second window"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     f.browser
         .client()
         .switch_to_window(host_window.clone())

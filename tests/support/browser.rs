@@ -434,7 +434,12 @@ impl Browser {
                 if std::env::var_os("CI").is_some() {
                     panic!("CI is set and the browser tests cannot run: {message}");
                 }
-                eprintln!("skipping browser test: {message}");
+                // Straight to stderr, past the test harness's output
+                // capture, once per test binary.
+                static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
+                SKIP_NOTICE.call_once(|| {
+                    let _ = writeln!(std::io::stderr(), "skipping the browser tests: {message}");
+                });
                 return None;
             }
         };
