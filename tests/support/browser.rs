@@ -29,7 +29,6 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -200,7 +199,12 @@ fn free_port() -> u16 {
 
 /// A minimal blocking HTTP/1.1 exchange with chromedriver on loopback.
 /// Returns the status code and the body.
-fn http(port: u16, method: &str, path: &str, timeout: Duration) -> std::io::Result<(u16, String)> {
+fn driver_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
@@ -300,15 +304,18 @@ impl Driver {
             let port = free_port();
             let log = dir.0.join("chromedriver.log");
             let log_file = std::fs::File::create(&log).expect("create the chromedriver log");
-            let child = Command::new(chromedriver)
+            let mut command = Command::new(chromedriver);
+            command
                 .arg(format!("--port={port}"))
                 .arg("--allowed-ips=127.0.0.1")
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("clone the log handle"))
-                .stderr(log_file)
-                // Own process group: Chromium inherits it, so a stuck session
-                // can be stopped as a whole (see Drop).
-                .process_group(0)
+                .stderr(log_file);
+            // Own process group: Chromium inherits it, so a stuck session
+            // can be stopped as a whole (see Drop).
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            let child = command
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
             let mut driver = Self {
@@ -337,7 +344,7 @@ impl Driver {
             }
             let port = self.port;
             let probe = tokio::task::spawn_blocking(move || {
-                http(port, "GET", "/status", Duration::from_secs(2))
+                driver_request(port, "GET", "/status", Duration::from_secs(2))
             })
             .await
             .expect("the status probe does not panic");
@@ -372,7 +379,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // Ending the session makes Chromium quit cleanly.
         if let Some(session) = &self.session {
-            let _ = http(
+            let _ = driver_request(
                 self.port,
                 "DELETE",
                 &format!("/session/{session}"),
@@ -383,9 +390,9 @@ impl Drop for Driver {
         // Chromium whose session could not be ended). The group id is the
         // child's pid (process_group(0)); std has no killpg, and unsafe
         // code is forbidden, so ask kill(1).
-        let pid = self.child.id();
+        #[cfg(unix)]
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{pid}")])
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
