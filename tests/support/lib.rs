@@ -3,6 +3,8 @@
 //!
 //! Nothing here is part of the published crates.
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
