@@ -20,7 +20,7 @@
 //! `docs/settings-page.png` is regenerated with
 //!
 //! ```text
-//! SCALEKIT_SCREENSHOT=1 cargo test --test browser portal::portal_loads_and_the_host_sees_loaded
+//! SCALEKIT_SCREENSHOT=1 cargo test --test browser demo::
 //! ```
 //!
 //! # Layout
@@ -37,8 +37,10 @@
 //! - [`security`]: messages that are not from the portal frame change
 //!   nothing, malformed data raises no error, an unregistered host origin
 //!   is blocked by `frame-ancestors` and shows the load-timeout hint;
-//! - [`legacy`]: the older `type` vocabulary.
+//! - [`legacy`]: the older `type` vocabulary;
+//! - [`demo`]: the demo app as a person uses it (and the README screenshot).
 
+mod demo;
 mod host;
 mod legacy;
 mod portal;

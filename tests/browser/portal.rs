@@ -2,8 +2,6 @@
 //! end of its session and page reloads. Scenarios 1-3 also run under a
 //! strict CSP (`csp_*`).
 
-use std::path::Path;
-
 use scalekit_emulator::{Emulator, EmulatorBuilder, demo};
 use scalekit_testkit::browser::names;
 use scalekit_tower::Feature;
@@ -18,7 +16,7 @@ const PORTAL_ACTIVE_JS: &str = "return document.body && document.body.getAttribu
 
 // Scenario 1 ---------------------------------------------------------------
 
-async fn portal_loads(csp: bool, screenshot: bool) {
+async fn portal_loads(csp: bool) {
     let Some(f) = Fixture::registered(
         Emulator::builder(),
         HostOptions::new(demo::ACME_ID).csp(csp),
@@ -69,22 +67,16 @@ async fn portal_loads(csp: bool, screenshot: bool) {
     assert_eq!(stats.portal_load_failures, 0);
     assert_csp(&f.browser, csp).await;
     f.browser.assert_no_errors().await;
-
-    if screenshot && std::env::var_os("SCALEKIT_SCREENSHOT").is_some() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/settings-page.png");
-        f.browser.screenshot_to(&path).await;
-        eprintln!("wrote {}", path.display());
-    }
 }
 
 #[tokio::test]
 async fn portal_loads_and_the_host_sees_loaded() {
-    portal_loads(false, true).await;
+    portal_loads(false).await;
 }
 
 #[tokio::test]
 async fn csp_portal_loads_and_the_host_sees_loaded() {
-    portal_loads(true, false).await;
+    portal_loads(true).await;
 }
 
 // Scenario 2 ---------------------------------------------------------------

@@ -136,6 +136,11 @@ impl PortalEmbed {
     /// before it dispatches `scalekit:load-timeout` and shows a hint.
     /// [`Duration::ZERO`] disables the check.
     ///
+    /// A portal that speaks only the older `type` vocabulary sends no message
+    /// when it loads, so after the timeout the hint would show over a working
+    /// portal (a host page cannot tell a loaded cross-origin frame from a
+    /// blocked one). With such a portal, use [`PortalEmbed::without_load_timeout`].
+    ///
     /// ```
     /// # use std::time::Duration;
     /// # use scalekit_tower::template::PortalEmbed;
