@@ -625,3 +625,53 @@ async fn concurrent_requests_while_the_token_endpoint_fails_all_answer_in_time()
         "one token fetch serves all 40 once the endpoint recovers"
     );
 }
+
+/// A resolver that itself calls Scalekit (the external-id lookup) and the
+/// mint that follows share one deadline: a slow upstream cannot make the
+/// request take the deadline twice over.
+#[tokio::test]
+async fn resolving_and_minting_share_one_deadline() {
+    let upstream = Upstream::start(Emulator::builder(), DEADLINE).await;
+    let client = upstream.client.clone();
+    let resolver = resolve::by_external_id(client.clone(), |_: &http::request::Parts| {
+        Some(demo::ACME_EXTERNAL_ID.to_owned())
+    })
+    .with_ttl(Duration::ZERO);
+    let app = Served::axum(
+        Router::new()
+            .route("/settings", get(extracted))
+            .route_layer(PortalLinkLayer::new(client, resolver)),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(app.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // Each call alone fits the deadline; the lookup and the mint together do not.
+    let slow = DEADLINE.mul_f64(0.7);
+    upstream
+        .emulator
+        .faults()
+        .set_latency(FaultScope::Api, slow);
+    let started = Instant::now();
+    let response = http.get(app.url("/settings")).send().await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed <= DEADLINE + MARGIN, "answered after {elapsed:?}");
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+
+    upstream.emulator.faults().clear();
+    assert_eq!(
+        http.get(app.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
