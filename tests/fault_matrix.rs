@@ -675,3 +675,80 @@ async fn resolving_and_minting_share_one_deadline() {
         StatusCode::OK
     );
 }
+
+/// The emulator's reset fault cuts the connection before the response head
+/// reaches the client. This server sends a complete head and then cuts the
+/// body short: that too is retried (the PUT is idempotent), once.
+#[tokio::test]
+async fn a_connection_cut_mid_body_is_retried() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let link_attempts = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let server = {
+        let (origin, link_attempts) = (origin.clone(), link_attempts.clone());
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let (origin, link_attempts) = (origin.clone(), link_attempts.clone());
+                tokio::spawn(async move {
+                    // Read the head and the body it announces.
+                    let mut request = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let head_end = loop {
+                        let n = socket.read(&mut chunk).await.unwrap();
+                        assert!(n > 0, "client closed early");
+                        request.extend_from_slice(&chunk[..n]);
+                        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break at + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&request[..head_end]).to_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    while request.len() < head_end + length {
+                        let n = socket.read(&mut chunk).await.unwrap();
+                        request.extend_from_slice(&chunk[..n]);
+                    }
+                    let body = if head.starts_with("post /oauth/token") {
+                        r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600}"#
+                            .to_owned()
+                    } else {
+                        format!(r#"{{"link":{{"id":"lnk_1","location":"{origin}/magicLink/1"}}}}"#)
+                    };
+                    let cut = head.starts_with("put ")
+                        && link_attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    socket.write_all(response.as_bytes()).await.unwrap();
+                    let sent = if cut {
+                        &body[..body.len() / 2]
+                    } else {
+                        &body[..]
+                    };
+                    socket.write_all(sent.as_bytes()).await.unwrap();
+                    socket.flush().await.unwrap();
+                    // Dropping the socket closes it: mid-body on the first PUT.
+                });
+            }
+        })
+    };
+    let config = scalekit_tower::Config::builder()
+        .environment_url(origin.clone())
+        .client_id("skc_1")
+        .client_secret("x")
+        .timeout(DEADLINE)
+        .build()
+        .unwrap();
+    let client = scalekit_tower::Client::new(config).unwrap();
+    let org: OrganizationId = demo::ACME_ID.parse().unwrap();
+    let link = client.generate_portal_link(&org, &[]).await.unwrap();
+    assert_eq!(link.location().as_str(), format!("{origin}/magicLink/1"));
+    assert_eq!(link_attempts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    server.abort();
+}
