@@ -752,3 +752,40 @@ async fn a_connection_cut_mid_body_is_retried() {
     assert_eq!(link_attempts.load(std::sync::atomic::Ordering::SeqCst), 2);
     server.abort();
 }
+
+/// Runs a client call with a generous outer bound, so a missing deadline
+/// fails the test instead of hanging it.
+async fn bounded<T: std::fmt::Debug>(
+    call: impl std::future::Future<Output = Result<T, scalekit_tower::Error>>,
+) {
+    let started = Instant::now();
+    let result = tokio::time::timeout(DEADLINE + MARGIN * 2, call)
+        .await
+        .expect("the client call ends by itself");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(result, Err(scalekit_tower::Error::Timeout { after }) if after == DEADLINE),
+        "{result:?}"
+    );
+    assert!(elapsed <= DEADLINE + MARGIN, "answered after {elapsed:?}");
+}
+
+/// Without the layer (which has its own cut-off), every client call still
+/// ends at the deadline: a hanging token endpoint, a hanging mint, a hanging
+/// organization call.
+#[tokio::test]
+async fn client_calls_end_at_the_deadline_on_their_own() {
+    let upstream = Upstream::start(Emulator::builder(), DEADLINE).await;
+    let client = &upstream.client;
+    let faults = upstream.emulator.faults();
+    let org: OrganizationId = demo::ACME_ID.parse().unwrap();
+
+    faults.hang_next(TOKEN, 1);
+    bounded(client.generate_portal_link(&org, &[])).await;
+    faults.hang_next(LINKS, 1);
+    bounded(client.generate_portal_link(&org, &[])).await;
+    faults.hang_next(FaultScope::Api, 1);
+    bounded(client.get_organization(&org)).await;
+
+    client.generate_portal_link(&org, &[]).await.unwrap();
+}
