@@ -45,7 +45,7 @@ const FAIL_EVERY: u64 = 100;
 const RETRY_EVERY: u64 = 200;
 /// How much the app's resident memory may grow between the end of the
 /// warm-up and the end of the run.
-const RSS_SLACK_KB: u64 = 4 * 1024;
+const RSS_SLACK_KB: u64 = 6 * 1024;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
