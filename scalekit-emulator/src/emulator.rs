@@ -100,6 +100,13 @@ impl Emulator {
         &self.shared.config.client_secret
     }
 
+    /// The access tokens the token endpoint has issued (live, expired or
+    /// revoked; each is forgotten an hour after it ends), so a test can check
+    /// that none of them leaks into logs, pages or error messages.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.shared.tokens).remembered()
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()

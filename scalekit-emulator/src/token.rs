@@ -90,6 +90,11 @@ impl TokenStore {
         }
     }
 
+    /// Every token still remembered (live, expired or revoked).
+    pub(crate) fn remembered(&self) -> Vec<String> {
+        self.tokens.keys().cloned().collect()
+    }
+
     /// Revokes every token issued so far; returns how many were not yet revoked.
     pub(crate) fn revoke_all(&mut self) -> usize {
         let mut revoked = 0;
@@ -208,6 +213,11 @@ mod tests {
         assert_eq!(store.check(&live), Ok(()));
         assert_eq!(store.check(&dead), Err(TokenRejection::Expired));
         assert_eq!(store.check("skt_nope"), Err(TokenRejection::Unknown));
+        let mut remembered = store.remembered();
+        remembered.sort();
+        let mut issued = vec![live.clone(), dead.clone()];
+        issued.sort();
+        assert_eq!(remembered, issued);
         assert_eq!(store.revoke_all(), 2);
         assert_eq!(store.check(&live), Err(TokenRejection::Revoked));
         let fresh = store.issue(Duration::from_secs(60));

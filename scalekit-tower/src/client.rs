@@ -155,6 +155,21 @@ impl Client {
                 api: None,
             });
         }
+        // It goes into the URL path as one segment. URL parsing would drop a
+        // `.` or `..` segment (sending the call to another path) and strip
+        // tabs and newlines (looking up another tenant: `ta\tb` would find
+        // `tab`), so those cannot be sent faithfully; no control character is
+        // a sensible tenant id.
+        if matches!(external_id, "." | "..") || external_id.chars().any(char::is_control) {
+            return Err(Error::InvalidArgument {
+                message: format!(
+                    "external id {:?} cannot be sent in a URL path: it is a dot segment or \
+                     contains a control character",
+                    external_id.chars().take(40).collect::<String>()
+                ),
+                api: None,
+            });
+        }
         let url = self.api_url(&["organizations:external", external_id]);
         self.organization_call(Replay::Always, |http| http.get(url.clone()))
             .await

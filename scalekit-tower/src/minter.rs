@@ -6,8 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use http::request::Parts;
+use tokio::time::Instant;
 
 use crate::client::Client;
+use crate::error::Error;
 use crate::link::Feature;
 use crate::outcome::{PortalLinkFailure, PortalLinkOutcome};
 use crate::resolve::{OrganizationResolver, ResolveError};
@@ -27,24 +29,31 @@ impl<R: OrganizationResolver> Minter<R> {
         let client = self.client.clone();
         let features = self.features.clone();
         Box::pin(async move {
-            // A resolver gets the client's deadline too, so a stuck session
-            // store cannot hang the request.
-            let deadline = client.config().timeout();
-            let resolved = match tokio::time::timeout(deadline, resolving).await {
+            // Resolving and minting share the client's deadline, so neither a
+            // stuck session store nor a resolver that calls Scalekit itself
+            // (the external-id lookup) can stretch the request past it.
+            let timeout = client.config().timeout();
+            let deadline = Instant::now() + timeout;
+            let resolved = match tokio::time::timeout_at(deadline, resolving).await {
                 Ok(resolved) => resolved,
                 Err(_) => Err(ResolveError::new(format!(
-                    "the organization resolver did not answer within {deadline:?}"
+                    "the organization resolver did not answer within {timeout:?}"
                 ))),
             };
+            let failed = |err| PortalLinkOutcome::Failed(Arc::new(err));
             let outcome = match resolved {
-                Err(err) => PortalLinkOutcome::Failed(Arc::new(PortalLinkFailure::Resolver(err))),
+                Err(err) => failed(PortalLinkFailure::Resolver(err)),
                 Ok(None) => PortalLinkOutcome::NoOrganization,
-                Ok(Some(org)) => match client.generate_portal_link(&org, &features).await {
-                    Ok(link) => PortalLinkOutcome::Minted(link),
-                    Err(err) => {
-                        PortalLinkOutcome::Failed(Arc::new(PortalLinkFailure::Scalekit(err)))
+                Ok(Some(org)) => {
+                    let minting = client.generate_portal_link(&org, &features);
+                    match tokio::time::timeout_at(deadline, minting).await {
+                        Ok(Ok(link)) => PortalLinkOutcome::Minted(link),
+                        Ok(Err(err)) => failed(PortalLinkFailure::Scalekit(err)),
+                        Err(_) => failed(PortalLinkFailure::Scalekit(Error::Timeout {
+                            after: timeout,
+                        })),
                     }
-                },
+                }
             };
             if let PortalLinkOutcome::Failed(failure) = &outcome {
                 tracing::warn!(error = %failure, "no portal link for this request");

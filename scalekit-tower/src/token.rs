@@ -19,6 +19,8 @@ use tokio::time::Instant;
 
 /// The most a token is refreshed before it expires.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// The longest a token is used, whatever `expires_in` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A token as fetched from the token endpoint.
 pub(crate) struct FetchedToken {
@@ -156,12 +158,16 @@ impl TokenCache {
 
 fn make_token(fetched: FetchedToken, generation: u64) -> AccessToken {
     let now = Instant::now();
-    let margin = (fetched.expires_in / 5).min(MAX_REFRESH_MARGIN);
+    // `expires_in` comes from the network: a huge value must not overflow
+    // the clock (a panic on the request path), and no token is kept longer
+    // than a day (Scalekit issues them for just under one).
+    let lifetime = fetched.expires_in.min(MAX_TOKEN_LIFETIME);
+    let margin = (lifetime / 5).min(MAX_REFRESH_MARGIN);
     AccessToken {
         value: fetched.value,
         generation,
-        refresh_at: now + fetched.expires_in - margin,
-        expires_at: now + fetched.expires_in,
+        refresh_at: now + lifetime - margin,
+        expires_at: now + lifetime,
     }
 }
 
@@ -193,6 +199,22 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         assert_eq!(cache.get(fetch).await.unwrap().secret(), "t1");
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_lifetimes_are_capped_not_overflowed() {
+        let cache = TokenCache::default();
+        let token = cache
+            .get(|| async { Ok::<_, ()>(fetched("t0", u64::MAX)) })
+            .await
+            .unwrap();
+        assert_eq!(token.secret(), "t0");
+        tokio::time::advance(MAX_TOKEN_LIFETIME).await;
+        let token = cache
+            .get(|| async { Ok::<_, ()>(fetched("t1", u64::MAX)) })
+            .await
+            .unwrap();
+        assert_eq!(token.secret(), "t1", "capped at a day");
     }
 
     #[tokio::test(start_paused = true)]
