@@ -27,12 +27,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::routing::get;
 use criterion::{Criterion, Throughput};
-use futures_util::future::join_all;
 use http::Request;
 use http_body_util::BodyExt;
 use scalekit_axum_extract::PortalLink;
-use scalekit_emulator::{Emulator, demo};
-use scalekit_tower::{Feature, PortalLinkLayer, resolve};
+use scalekit_emulator::{Emulator, FaultScope, demo};
+use scalekit_tower::{Client, Feature, OrganizationId, PortalLinkLayer, resolve};
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
@@ -43,7 +42,11 @@ const IN_FLIGHT: usize = 16;
 
 struct Setup {
     emulator: Emulator,
+    client: Client,
+    org: OrganizationId,
     kit: Router,
+    handler_client: Router,
+    handler_raw: Router,
     naive: Router,
     raw: reqwest::Client,
     raw_url: String,
@@ -53,14 +56,18 @@ struct Setup {
 async fn setup() -> Setup {
     let emulator = Emulator::builder().start().await.expect("emulator starts");
     let client = scalekit_testkit::client_for(&emulator, Duration::from_secs(5));
-    let org = demo::ACME_ID.parse().expect("valid id");
-    let layer = PortalLinkLayer::new(client, resolve::fixed(org))
+    let org: OrganizationId = demo::ACME_ID.parse().expect("valid id");
+    let layer = PortalLinkLayer::new(client.clone(), resolve::fixed(org.clone()))
         .with_features([Feature::Sso, Feature::DirSync]);
     let kit = Router::new()
         .route("/settings", get(kit_settings))
         .route_layer(layer)
         // Build the routes once, as `axum::serve` does.
         .with_state(());
+
+    let handler_client = Router::new()
+        .route("/settings", get(client_settings))
+        .with_state((client.clone(), org.clone()));
 
     let raw = reqwest::Client::new();
     let raw_url = emulator.url(&format!(
@@ -75,12 +82,23 @@ async fn setup() -> Setup {
         portal_links_url: raw_url.clone(),
     };
     let raw_token = fetch_token(&naive_state).await;
+    let handler_raw = Router::new()
+        .route("/settings", get(raw_settings))
+        .with_state(RawState {
+            http: raw.clone(),
+            url: raw_url.clone(),
+            token: raw_token.clone(),
+        });
     let naive = Router::new()
         .route("/settings", get(naive_settings))
         .with_state(naive_state);
     let setup = Setup {
         emulator,
+        client,
+        org,
         kit,
+        handler_client,
+        handler_raw,
         naive,
         raw,
         raw_url,
@@ -90,6 +108,8 @@ async fn setup() -> Setup {
     for _ in 0..IN_FLIGHT {
         call(&setup.kit).await;
         call(&setup.naive).await;
+        call(&setup.handler_raw).await;
+        call(&setup.handler_client).await;
         raw_put(&setup).await;
     }
     setup
@@ -97,6 +117,41 @@ async fn setup() -> Setup {
 
 async fn kit_settings(PortalLink(link): PortalLink) -> String {
     link.location().as_str().to_owned()
+}
+
+/// The client called from a handler, without the layer and the extractor.
+async fn client_settings(State((client, org)): State<(Client, OrganizationId)>) -> String {
+    let link = client
+        .generate_portal_link(&org, &[Feature::Sso, Feature::DirSync])
+        .await
+        .expect("minted");
+    link.location().as_str().to_owned()
+}
+
+#[derive(Clone)]
+struct RawState {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+/// The app's own route doing only the round trip: a raw PUT with a token in
+/// hand, location read from the JSON.
+async fn raw_settings(State(state): State<RawState>) -> String {
+    let link: serde_json::Value = state
+        .http
+        .put(&state.url)
+        .bearer_auth(&state.token)
+        .send()
+        .await
+        .expect("portal_links answers")
+        .json()
+        .await
+        .expect("link JSON");
+    link["link"]["location"]
+        .as_str()
+        .expect("a location")
+        .to_owned()
 }
 
 #[derive(Clone)]
@@ -161,6 +216,31 @@ async fn call(app: &Router) -> usize {
     body.len()
 }
 
+/// The client alone, without layer, router or extractor.
+async fn client_only(setup: &Setup) -> usize {
+    let link = setup
+        .client
+        .generate_portal_link(&setup.org, &[Feature::Sso, Feature::DirSync])
+        .await
+        .expect("minted");
+    link.location().as_str().len()
+}
+
+/// `IN_FLIGHT` requests through `app` at once, each in its own task (as a
+/// server runs one task per connection; a `join_all` would re-poll every
+/// request whenever one of them wakes).
+async fn burst(app: &Router) {
+    let tasks: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { call(&app).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("request task");
+    }
+}
+
 /// The physical limit: one PUT with a token in hand.
 async fn raw_put(setup: &Setup) -> usize {
     let response = setup
@@ -189,14 +269,8 @@ fn bench(c: &mut Criterion, rt: &Runtime, setup: &Setup) {
 
     let mut group = c.benchmark_group("mint_path/throughput");
     group.throughput(Throughput::Elements(IN_FLIGHT as u64));
-    group.bench_function("kit", |b| {
-        b.to_async(rt)
-            .iter(|| join_all((0..IN_FLIGHT).map(|_| call(&setup.kit))))
-    });
-    group.bench_function("naive", |b| {
-        b.to_async(rt)
-            .iter(|| join_all((0..IN_FLIGHT).map(|_| call(&setup.naive))))
-    });
+    group.bench_function("kit", |b| b.to_async(rt).iter(|| burst(&setup.kit)));
+    group.bench_function("naive", |b| b.to_async(rt).iter(|| burst(&setup.naive)));
     group.finish();
 }
 
@@ -231,6 +305,90 @@ fn ratios(rt: &Runtime, setup: &Setup) {
         latency,
         Target::AtMost(1.10),
     );
+    let client_vs_raw = paired(
+        rounds,
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    client_only(setup).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    raw_put(setup).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+    );
+    report(
+        "2a client alone vs raw PUT (where the kit's time goes)",
+        "client",
+        "raw_put",
+        client_vs_raw,
+        Target::None,
+    );
+    let kit_vs_route = paired(
+        rounds,
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    call(&setup.kit).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    call(&setup.handler_raw).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+    );
+    report(
+        "2' kit vs the same axum route doing the raw PUT",
+        "kit",
+        "route_raw_put",
+        kit_vs_route,
+        Target::AtMost(1.10),
+    );
+    let kit_vs_handler = paired(
+        rounds,
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    call(&setup.kit).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..per_round {
+                    call(&setup.handler_client).await;
+                }
+                started.elapsed() / per_round as u32
+            })
+        },
+    );
+    report(
+        "2b layer + extractor vs a handler calling the client",
+        "kit",
+        "handler_client",
+        kit_vs_handler,
+        Target::None,
+    );
 
     let batches = scaled(12);
     let throughput = paired(
@@ -239,7 +397,7 @@ fn ratios(rt: &Runtime, setup: &Setup) {
             rt.block_on(async {
                 let started = Instant::now();
                 for _ in 0..batches {
-                    join_all((0..IN_FLIGHT).map(|_| call(&setup.naive))).await;
+                    burst(&setup.naive).await;
                 }
                 started.elapsed() / (batches * IN_FLIGHT) as u32
             })
@@ -248,7 +406,7 @@ fn ratios(rt: &Runtime, setup: &Setup) {
             rt.block_on(async {
                 let started = Instant::now();
                 for _ in 0..batches {
-                    join_all((0..IN_FLIGHT).map(|_| call(&setup.kit))).await;
+                    burst(&setup.kit).await;
                 }
                 started.elapsed() / (batches * IN_FLIGHT) as u32
             })
@@ -260,6 +418,43 @@ fn ratios(rt: &Runtime, setup: &Setup) {
         "naive",
         "kit",
         throughput,
+        Target::AtLeast(1.8),
+    );
+    // The same with 2 ms added to every emulator call, as a remote Scalekit
+    // would: throughput at a fixed number of requests in flight is then
+    // bounded by round trips, not by CPU.
+    setup
+        .emulator
+        .faults()
+        .set_latency(FaultScope::TokenAndApi, Duration::from_millis(2));
+    let batches = scaled(3);
+    let remote = paired(
+        scaled(15),
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..batches {
+                    burst(&setup.naive).await;
+                }
+                started.elapsed() / (batches * IN_FLIGHT) as u32
+            })
+        },
+        || {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..batches {
+                    burst(&setup.kit).await;
+                }
+                started.elapsed() / (batches * IN_FLIGHT) as u32
+            })
+        },
+    );
+    setup.emulator.faults().clear();
+    report(
+        "3' mint_path throughput with 2 ms upstream latency (kit vs naive)",
+        "naive",
+        "kit",
+        remote,
         Target::AtLeast(1.8),
     );
     let stats = setup.emulator.stats();
