@@ -48,7 +48,12 @@ struct TokenRecord {
 #[derive(Debug, Default)]
 pub(crate) struct TokenStore {
     tokens: HashMap<String, TokenRecord>,
+    /// The store is swept for dead tokens when it reaches this size.
+    sweep_at: usize,
 }
+
+/// The smallest store that is swept.
+const MIN_SWEEP_AT: usize = 1024;
 
 /// How long an expired or revoked token is still remembered (so the error
 /// says "expired" rather than "invalid").
@@ -58,12 +63,18 @@ impl TokenStore {
     /// Issues a new random token valid for `lifetime`.
     pub(crate) fn issue(&mut self, lifetime: Duration) -> String {
         let now = Instant::now();
-        self.tokens.retain(|_, record| {
-            record
-                .expires_at
-                .checked_add(REMEMBER_DEAD_TOKENS)
-                .is_none_or(|forget_at| forget_at > now)
-        });
+        // Sweep only when the store has doubled since the last sweep: issuing
+        // stays O(1) amortized (sweeping on every issue walked every token,
+        // and a client fetching a token per request slowed down as it went).
+        if self.tokens.len() >= self.sweep_at {
+            self.tokens.retain(|_, record| {
+                record
+                    .expires_at
+                    .checked_add(REMEMBER_DEAD_TOKENS)
+                    .is_none_or(|forget_at| forget_at > now)
+            });
+            self.sweep_at = (self.tokens.len() * 2).max(MIN_SWEEP_AT);
+        }
         let token = format!("skt_{}", ids::random_secret());
         let expires_at = now
             .checked_add(lifetime)

@@ -146,20 +146,38 @@ impl<S, R: Clone> Layer<S> for PortalLinkLayer<R> {
     fn layer(&self, inner: S) -> Self::Service {
         PortalLinkService {
             inner,
-            minter: self.minter.clone(),
-            methods: self.methods.clone(),
-            respond_on_failure: self.respond_on_failure,
+            settings: Arc::new(Settings {
+                minter: self.minter.clone(),
+                methods: self.methods.clone(),
+                respond_on_failure: self.respond_on_failure,
+            }),
         }
     }
 }
 
 /// The service [`PortalLinkLayer`] wraps around an inner service.
-#[derive(Clone)]
+///
+/// Its settings sit behind one `Arc`: axum clones a route's service for
+/// every request, so a clone must cost one reference count, not a copy of
+/// the resolver (which may own strings) and several counts.
 pub struct PortalLinkService<S, R> {
     inner: S,
+    settings: Arc<Settings<R>>,
+}
+
+struct Settings<R> {
     minter: Minter<R>,
     methods: Option<Arc<[Method]>>,
     respond_on_failure: bool,
+}
+
+impl<S: Clone, R> Clone for PortalLinkService<S, R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            settings: self.settings.clone(),
+        }
+    }
 }
 
 impl<S, R> PortalLinkService<S, R> {
@@ -179,7 +197,7 @@ impl<S, R> PortalLinkService<S, R> {
     }
 
     fn mints(&self, method: &Method) -> bool {
-        match &self.methods {
+        match &self.settings.methods {
             Some(methods) => methods.contains(method),
             None => *method != Method::HEAD && *method != Method::OPTIONS,
         }
@@ -190,8 +208,8 @@ impl<S: fmt::Debug, R> fmt::Debug for PortalLinkService<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalLinkService")
             .field("inner", &self.inner)
-            .field("features", &self.minter.features)
-            .field("methods", &self.methods)
+            .field("features", &self.settings.minter.features)
+            .field("methods", &self.settings.methods)
             .finish_non_exhaustive()
     }
 }
@@ -225,13 +243,15 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let (parts, body) = request.into_parts();
-        let mint = self.minter.mint(&parts);
+        let mint = self.settings.minter.mint(&parts);
         ResponseFuture {
             state: State::Minting {
                 mint,
-                inner: Some(inner),
-                request: Some(Request::from_parts(parts, body)),
-                respond_on_failure: self.respond_on_failure,
+                pending: Some(Box::new(Pending {
+                    inner,
+                    request: Request::from_parts(parts, body),
+                    respond_on_failure: self.settings.respond_on_failure,
+                })),
             },
         }
     }
@@ -256,9 +276,9 @@ pin_project! {
     {
         Minting {
             mint: MintFuture,
-            inner: Option<S>,
-            request: Option<Request<ReqBody>>,
-            respond_on_failure: bool,
+            // Boxed: the mint path allocates anyway, and this keeps the
+            // future small for requests that are not minted.
+            pending: Option<Box<Pending<S, ReqBody>>>,
         },
         Calling {
             #[pin]
@@ -266,6 +286,13 @@ pin_project! {
             no_store: bool,
         },
     }
+}
+
+/// What a minting request holds until its link is there.
+struct Pending<S, ReqBody> {
+    inner: S,
+    request: Request<ReqBody>,
+    respond_on_failure: bool,
 }
 
 impl<S, ReqBody> fmt::Debug for ResponseFuture<S, ReqBody>
@@ -288,15 +315,18 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Minting {
-                    mint,
-                    inner,
-                    request,
-                    respond_on_failure,
-                } => {
+                StateProj::Minting { mint, pending } => {
                     let outcome = ready!(mint.as_mut().poll(cx));
+                    let Some(pending) = pending.take() else {
+                        unreachable!("ResponseFuture polled after the inner service was called");
+                    };
+                    let Pending {
+                        mut inner,
+                        mut request,
+                        respond_on_failure,
+                    } = *pending;
                     if let (PortalLinkOutcome::Failed(failure), true) =
-                        (&outcome, *respond_on_failure)
+                        (&outcome, respond_on_failure)
                     {
                         let mut response = Response::new(ResBody::default());
                         *response.status_mut() = failure.status();
@@ -307,10 +337,6 @@ where
                         }
                         return Poll::Ready(Ok(response));
                     }
-                    let (Some(mut request), Some(mut inner)) = (request.take(), inner.take())
-                    else {
-                        unreachable!("ResponseFuture polled after the inner service was called");
-                    };
                     let no_store = matches!(outcome, PortalLinkOutcome::Minted(_));
                     if let PortalLinkOutcome::Minted(link) = &outcome {
                         request.extensions_mut().insert(link.clone());

@@ -230,10 +230,7 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
         ("retry_label", Value::from(embed.retry_label.as_str())),
         ("nonce", Value::from(embed.nonce.as_deref())),
         ("config_json", Value::from_safe_string(script_json(&config))),
-        (
-            "script",
-            Value::from_safe_string(PORTAL_JS.trim_end().to_owned()),
-        ),
+        ("script", SCRIPT.clone()),
     ];
     Value::from(BTreeMap::from(values))
 }
@@ -252,6 +249,11 @@ pub fn render_iframe(link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
 pub fn render_script(link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
     render(SCRIPT_TEMPLATE, link, embed)
 }
+
+/// The listener's code as a value, built once: it never varies, and copying
+/// its 10 kB into a new string was most of what a render allocated.
+static SCRIPT: LazyLock<Value> =
+    LazyLock::new(|| Value::from_safe_string(PORTAL_JS.trim_end().to_owned()));
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
