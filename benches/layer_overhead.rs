@@ -97,6 +97,22 @@ fn noop_layered_router() -> Router {
         .with_state(())
 }
 
+/// The same routes with the thinnest real middleware (a `MapResponse` that
+/// returns the response as it is): the floor any tower middleware pays, with
+/// its own service and future, in axum and out of it.
+fn passthrough_layer()
+-> tower::util::MapResponseLayer<fn(axum::response::Response) -> axum::response::Response> {
+    tower::util::MapResponseLayer::new(std::convert::identity)
+}
+
+fn passthrough_router() -> Router {
+    Router::new()
+        .route("/settings", get(ok))
+        .route_layer(passthrough_layer())
+        .route("/health", get(ok))
+        .with_state(())
+}
+
 fn layered_router() -> Router {
     Router::new()
         .route("/settings", get(ok))
@@ -220,6 +236,40 @@ fn ratios() {
             Target::AtMost(1.02),
         );
     }
+    let (mut floor, mut layered) = (passthrough_router(), layered_router());
+    let make = || axum_request(Method::HEAD, "/settings");
+    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
+    let result = paired(
+        rounds,
+        || block(&mut layered, &make, &mut reqs_a),
+        || block(&mut floor, &make, &mut reqs_b),
+    );
+    report(
+        "1 layer_overhead/axum (HEAD /settings, vs a pass-through route_layer)",
+        "layered",
+        "passthrough",
+        result,
+        Target::None,
+    );
+
+    type Trivial = Response<()>;
+    let passthrough = tower::util::MapResponseLayer::new(std::convert::identity::<Trivial>);
+    let (mut floor, mut layered) = (passthrough.layer(trivial()), layer().layer(trivial()));
+    let make = || trivial_request(Method::HEAD);
+    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
+    let result = paired(
+        rounds,
+        || block(&mut layered, &make, &mut reqs_a),
+        || block(&mut floor, &make, &mut reqs_b),
+    );
+    report(
+        "1 layer_overhead/tower (HEAD, vs a pass-through middleware)",
+        "layered",
+        "passthrough",
+        result,
+        Target::None,
+    );
+
     let (mut noop, mut layered) = (noop_layered_router(), layered_router());
     let make = || axum_request(Method::HEAD, "/settings");
     let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());

@@ -3,6 +3,7 @@
 use std::ops::Deref;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::Method;
 use http::request::Parts;
 use scalekit_tower::PortalLinkOutcome;
 
@@ -42,12 +43,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PortalLink {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<PortalLinkOutcome>() {
+            // The layer records nothing for methods it does not mint for.
+            // `HEAD` never mints by default and axum answers it with the GET
+            // handler: an empty 200 is the right answer there.
+            None if parts.method == Method::HEAD => Err(PortalLinkRejection::HeadRequest),
             None => Err(PortalLinkRejection::LayerMissing),
             Some(PortalLinkOutcome::Minted(link)) => Ok(PortalLink(link.clone())),
             Some(PortalLinkOutcome::NoOrganization) => Err(PortalLinkRejection::NoOrganization),
-            Some(PortalLinkOutcome::Skipped) => Err(PortalLinkRejection::MethodNotMinted {
-                method: parts.method.clone(),
-            }),
             Some(PortalLinkOutcome::Failed(failure)) => {
                 Err(PortalLinkRejection::from_failure(failure.clone()))
             }

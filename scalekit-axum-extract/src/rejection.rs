@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use http::{Method, StatusCode};
 use scalekit_tower::PortalLinkFailure;
 
 /// The rejection of the [`PortalLink`](crate::PortalLink) extractor.
@@ -22,15 +22,13 @@ use scalekit_tower::PortalLinkFailure;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum PortalLinkRejection {
-    /// The route has no [`PortalLinkLayer`](scalekit_tower::PortalLinkLayer): 500.
+    /// No [`PortalLinkLayer`](scalekit_tower::PortalLinkLayer) minted for
+    /// this request: the route has none, or the layer does not mint for this
+    /// method (see `PortalLinkLayer::with_methods`): 500.
     LayerMissing,
-    /// The layer skips this request's method (by default `HEAD` and `OPTIONS`).
-    /// `HEAD` answers an empty 200, as a `GET` would without its body; other
-    /// methods are a configuration mistake: 500.
-    MethodNotMinted {
-        /// The request's method.
-        method: Method,
-    },
+    /// A `HEAD` request, for which the layer mints nothing: an empty 200, as
+    /// the `GET` would answer without its body.
+    HeadRequest,
     /// The signed-in user belongs to no organization: 403.
     NoOrganization,
     /// The app's organization resolver failed: 500.
@@ -55,8 +53,7 @@ impl PortalLinkRejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::MethodNotMinted { method } if method == Method::HEAD => StatusCode::OK,
-            Self::MethodNotMinted { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::HeadRequest => StatusCode::OK,
             Self::NoOrganization => StatusCode::FORBIDDEN,
             Self::ResolverFailed(failure)
             | Self::RateLimited(failure)
@@ -79,15 +76,13 @@ impl PortalLinkRejection {
         match self {
             Self::LayerMissing => {
                 "Missing PortalLinkLayer: this handler takes a PortalLink but no \
-                scalekit_tower::PortalLinkLayer runs for its route. Add \
-                `.route_layer(PortalLinkLayer::new(client, resolver))` to the router that holds it."
+                scalekit_tower::PortalLinkLayer minted one for this request. Add \
+                `.route_layer(PortalLinkLayer::new(client, resolver))` to the router that holds \
+                the route; if it has one, check that PortalLinkLayer::with_methods includes \
+                this request's method."
                     .into()
             }
-            Self::MethodNotMinted { method } if method == Method::HEAD => String::new(),
-            Self::MethodNotMinted { method } => format!(
-                "PortalLinkLayer does not mint links for {method} requests: add {method} to \
-                 PortalLinkLayer::with_methods, or take Option<PortalLink> in this handler."
-            ),
+            Self::HeadRequest => String::new(),
             Self::NoOrganization => "Your account does not belong to an organization that can \
                 configure single sign-on. Sign in with an organization account, or ask your \
                 administrator to add you to one."

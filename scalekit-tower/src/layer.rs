@@ -93,8 +93,8 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     }
 
     /// The methods that mint (default: every method but `HEAD` and `OPTIONS`).
-    /// Other requests pass through untouched, with a
-    /// [`PortalLinkOutcome::Skipped`] in their extensions.
+    /// Other requests pass through untouched and at no cost: nothing is
+    /// resolved, minted or recorded in their extensions.
     ///
     /// ```
     /// # use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
@@ -228,9 +228,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    #[inline]
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         if !self.mints(request.method()) {
-            request.extensions_mut().insert(PortalLinkOutcome::Skipped);
+            // Nothing is recorded: a route that mints nothing costs nothing.
             return ResponseFuture {
                 state: State::Calling {
                     future: self.inner.call(request),
@@ -238,6 +239,21 @@ where
                 },
             };
         }
+        self.start_minting(request)
+    }
+}
+
+impl<S, R> PortalLinkService<S, R>
+where
+    R: OrganizationResolver,
+{
+    /// Starts resolving and minting; the inner service is called when that ends.
+    /// Kept out of `call` so the path that mints nothing stays lean.
+    #[inline(never)]
+    fn start_minting<ReqBody>(&mut self, request: Request<ReqBody>) -> ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>> + Clone,
+    {
         // The service polled ready is `self.inner`: take it for this request
         // and leave a clone for the next (tower's "be careful when cloning").
         let clone = self.inner.clone();
@@ -311,40 +327,11 @@ where
 {
     type Output = Result<Response<ResBody>, S::Error>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Minting { mint, pending } => {
-                    let outcome = ready!(mint.as_mut().poll(cx));
-                    let Some(pending) = pending.take() else {
-                        unreachable!("ResponseFuture polled after the inner service was called");
-                    };
-                    let Pending {
-                        mut inner,
-                        mut request,
-                        respond_on_failure,
-                    } = *pending;
-                    if let (PortalLinkOutcome::Failed(failure), true) =
-                        (&outcome, respond_on_failure)
-                    {
-                        let mut response = Response::new(ResBody::default());
-                        *response.status_mut() = failure.status();
-                        if let Some(after) = failure.retry_after() {
-                            response
-                                .headers_mut()
-                                .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
-                        }
-                        return Poll::Ready(Ok(response));
-                    }
-                    let no_store = matches!(outcome, PortalLinkOutcome::Minted(_));
-                    if let PortalLinkOutcome::Minted(link) = &outcome {
-                        request.extensions_mut().insert(link.clone());
-                    }
-                    request.extensions_mut().insert(outcome);
-                    let future = inner.call(request);
-                    this.state.set(State::Calling { future, no_store });
-                }
                 StateProj::Calling { future, no_store } => {
                     let mut response = ready!(future.poll(cx))?;
                     if *no_store {
@@ -352,8 +339,58 @@ where
                     }
                     return Poll::Ready(Ok(response));
                 }
+                StateProj::Minting { mint, pending } => {
+                    let outcome = ready!(mint.as_mut().poll(cx));
+                    let Some(pending) = pending.take() else {
+                        unreachable!("ResponseFuture polled after the inner service was called");
+                    };
+                    match (*pending).finish(outcome) {
+                        Ok(calling) => this.state.set(calling),
+                        Err(response) => return Poll::Ready(Ok(response)),
+                    }
+                }
             }
         }
+    }
+}
+
+impl<S, ReqBody> Pending<S, ReqBody> {
+    /// Records the outcome and calls the inner service, or answers the
+    /// failure directly. Out of line: `poll` stays small for the requests
+    /// that mint nothing.
+    #[inline(never)]
+    fn finish<ResBody>(
+        self,
+        outcome: PortalLinkOutcome,
+    ) -> Result<State<S, ReqBody>, Response<ResBody>>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+        ResBody: Default,
+    {
+        let Pending {
+            mut inner,
+            mut request,
+            respond_on_failure,
+        } = self;
+        if let (PortalLinkOutcome::Failed(failure), true) = (&outcome, respond_on_failure) {
+            let mut response = Response::new(ResBody::default());
+            *response.status_mut() = failure.status();
+            if let Some(after) = failure.retry_after() {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+            }
+            return Err(response);
+        }
+        let no_store = matches!(outcome, PortalLinkOutcome::Minted(_));
+        if let PortalLinkOutcome::Minted(link) = &outcome {
+            request.extensions_mut().insert(link.clone());
+        }
+        request.extensions_mut().insert(outcome);
+        Ok(State::Calling {
+            future: inner.call(request),
+            no_store,
+        })
     }
 }
 

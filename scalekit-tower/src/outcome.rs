@@ -21,7 +21,8 @@ use crate::resolve::ResolveError;
 ///
 /// The layer inserts exactly one of these into the request extensions of
 /// every request it minted for (or tried to); extractors read it. A request
-/// that never went through the layer has none.
+/// that never went through the layer, or whose method the layer does not mint
+/// for (by default `HEAD` and `OPTIONS`), has none.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum PortalLinkOutcome {
@@ -29,8 +30,6 @@ pub enum PortalLinkOutcome {
     Minted(PortalLink),
     /// The resolver found no organization for this request.
     NoOrganization,
-    /// The request's method does not mint (by default `HEAD` and `OPTIONS`).
-    Skipped,
     /// Resolving or minting failed.
     Failed(Arc<PortalLinkFailure>),
 }
