@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::Stream;
-use secrecy::SecretString;
+use http::header::AUTHORIZATION;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -109,6 +109,19 @@ impl Client {
         organization: &OrganizationId,
         features: &[Feature],
     ) -> Result<PortalLink, Error> {
+        let deadline = Instant::now() + self.inner.config.timeout();
+        self.generate_portal_link_until(organization, features, deadline)
+            .await
+    }
+
+    /// [`generate_portal_link`](Self::generate_portal_link) with a deadline
+    /// the caller already started (the layer's, shared with its resolver).
+    pub(crate) async fn generate_portal_link_until(
+        &self,
+        organization: &OrganizationId,
+        features: &[Feature],
+        deadline: Instant,
+    ) -> Result<PortalLink, Error> {
         let span = tracing::info_span!(
             "scalekit.generate_portal_link",
             org_id = %organization,
@@ -126,7 +139,7 @@ impl Client {
                 }
             }
             let answer = self
-                .call(Replay::Always, |http| http.put(url.clone()))
+                .call_until(deadline, Replay::Always, |http| http.put(url.clone()))
                 .await?;
             parse_portal_link(&answer.body, self.inner.config.portal_origin())
                 .map_err(|e| with_status(e, &answer))
@@ -282,14 +295,24 @@ impl Client {
         replay: Replay,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Answer, Error> {
+        let deadline = Instant::now() + self.inner.config.timeout();
+        self.call_until(deadline, replay, build).await
+    }
+
+    /// [`call`](Self::call) ending at `deadline`.
+    async fn call_until(
+        &self,
+        deadline: Instant,
+        replay: Replay,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Answer, Error> {
         let timeout = self.inner.config.timeout();
-        let deadline = Instant::now() + timeout;
         let attempt = async {
             let mut refreshed = false;
             loop {
                 let token = self.access_token(deadline).await?;
                 let result = send_with_retries(deadline, replay, || {
-                    build(&self.inner.http).bearer_auth(token.secret())
+                    build(&self.inner.http).header(AUTHORIZATION, token.authorization().clone())
                 })
                 .await;
                 match result {
@@ -349,10 +372,11 @@ impl Client {
                     reason: "token response has an empty access_token".into(),
                 });
             }
-            Ok(FetchedToken {
-                value: SecretString::from(parsed.access_token),
-                // Scalekit issues day-long tokens; assume an hour when it does not say.
-                expires_in: Duration::from_secs(parsed.expires_in.unwrap_or(3600)),
+            // Scalekit issues day-long tokens; assume an hour when it does not say.
+            let expires_in = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+            FetchedToken::new(parsed.access_token, expires_in).ok_or(Error::UnexpectedResponse {
+                status: Some(answer.status),
+                reason: "the access token contains characters a header cannot carry".into(),
             })
         }
         .instrument(span.clone())

@@ -10,6 +10,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 use url::Url;
@@ -22,8 +23,15 @@ use url::Url;
 ///
 /// Its `Debug` output hides the secret part of the location: a link is a
 /// bearer credential until it is used, so it must not end up in logs.
+///
+/// Cheap to clone: clones share one allocation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PortalLink {
+    inner: Arc<LinkParts>,
+}
+
+#[derive(PartialEq, Eq)]
+struct LinkParts {
     id: String,
     location: Url,
     expires_at: OffsetDateTime,
@@ -35,37 +43,39 @@ impl PortalLink {
     /// hand (tests, fixtures) is responsible for that itself.
     pub fn new(id: impl Into<String>, location: Url, expires_at: OffsetDateTime) -> Self {
         Self {
-            id: id.into(),
-            location,
-            expires_at,
+            inner: Arc::new(LinkParts {
+                id: id.into(),
+                location,
+                expires_at,
+            }),
         }
     }
 
     /// Scalekit's id of the link (for example `lnk_123`), empty if Scalekit sent none.
     pub fn id(&self) -> &str {
-        &self.id
+        &self.inner.id
     }
 
     /// The URL to load in the portal iframe.
     pub fn location(&self) -> &Url {
-        &self.location
+        &self.inner.location
     }
 
     /// When the link stops working if it has not been loaded.
     pub fn expires_at(&self) -> OffsetDateTime {
-        self.expires_at
+        self.inner.expires_at
     }
 }
 
 impl fmt::Debug for PortalLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalLink")
-            .field("id", &self.id)
+            .field("id", &self.inner.id)
             .field(
                 "location",
-                &format_args!("{}/…", self.location.origin().ascii_serialization()),
+                &format_args!("{}/…", self.inner.location.origin().ascii_serialization()),
             )
-            .field("expires_at", &self.expires_at)
+            .field("expires_at", &self.inner.expires_at)
             .finish()
     }
 }

@@ -9,7 +9,6 @@ use http::request::Parts;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::Error;
 use crate::link::Feature;
 use crate::outcome::{PortalLinkFailure, PortalLinkOutcome};
 use crate::resolve::{OrganizationResolver, ResolveError};
@@ -44,16 +43,14 @@ impl<R: OrganizationResolver> Minter<R> {
             let outcome = match resolved {
                 Err(err) => failed(PortalLinkFailure::Resolver(err)),
                 Ok(None) => PortalLinkOutcome::NoOrganization,
-                Ok(Some(org)) => {
-                    let minting = client.generate_portal_link(&org, &features);
-                    match tokio::time::timeout_at(deadline, minting).await {
-                        Ok(Ok(link)) => PortalLinkOutcome::Minted(link),
-                        Ok(Err(err)) => failed(PortalLinkFailure::Scalekit(err)),
-                        Err(_) => failed(PortalLinkFailure::Scalekit(Error::Timeout {
-                            after: timeout,
-                        })),
-                    }
-                }
+                // The client keeps the same deadline itself (one timer, not two).
+                Ok(Some(org)) => match client
+                    .generate_portal_link_until(&org, &features, deadline)
+                    .await
+                {
+                    Ok(link) => PortalLinkOutcome::Minted(link),
+                    Err(err) => failed(PortalLinkFailure::Scalekit(err)),
+                },
             };
             if let PortalLinkOutcome::Failed(failure) = &outcome {
                 tracing::warn!(error = %failure, "no portal link for this request");

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use http::HeaderValue;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -24,21 +24,42 @@ const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A token as fetched from the token endpoint.
 pub(crate) struct FetchedToken {
-    pub(crate) value: SecretString,
-    pub(crate) expires_in: Duration,
+    authorization: HeaderValue,
+    expires_in: Duration,
+}
+
+impl FetchedToken {
+    /// A token as the token endpoint sent it; `None` if it cannot be sent
+    /// back in an `Authorization` header.
+    pub(crate) fn new(value: String, expires_in: Duration) -> Option<Self> {
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {value}")).ok()?;
+        authorization.set_sensitive(true);
+        Some(Self {
+            authorization,
+            expires_in,
+        })
+    }
 }
 
 /// A cached access token.
 pub(crate) struct AccessToken {
-    value: SecretString,
+    /// `Bearer <token>`, built once per token rather than per request.
+    authorization: HeaderValue,
     generation: u64,
     refresh_at: Instant,
     expires_at: Instant,
 }
 
 impl AccessToken {
+    #[cfg(test)]
     pub(crate) fn secret(&self) -> &str {
-        self.value.expose_secret()
+        let header = self.authorization.to_str().unwrap_or_default();
+        header.strip_prefix("Bearer ").unwrap_or(header)
+    }
+
+    /// The `Authorization` header value (marked sensitive).
+    pub(crate) fn authorization(&self) -> &HeaderValue {
+        &self.authorization
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -164,7 +185,7 @@ fn make_token(fetched: FetchedToken, generation: u64) -> AccessToken {
     let lifetime = fetched.expires_in.min(MAX_TOKEN_LIFETIME);
     let margin = (lifetime / 5).min(MAX_REFRESH_MARGIN);
     AccessToken {
-        value: fetched.value,
+        authorization: fetched.authorization,
         generation,
         refresh_at: now + lifetime - margin,
         expires_at: now + lifetime,
@@ -177,10 +198,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn fetched(value: &str, secs: u64) -> FetchedToken {
-        FetchedToken {
-            value: SecretString::from(value.to_owned()),
-            expires_in: Duration::from_secs(secs),
-        }
+        FetchedToken::new(value.to_owned(), Duration::from_secs(secs)).unwrap()
     }
 
     #[tokio::test(start_paused = true)]
