@@ -196,93 +196,75 @@ where
     started.elapsed() / BLOCK as u32
 }
 
+/// Runs the layered service against a baseline in alternating blocks and
+/// prints the ratio.
+fn compare<L, F, B>(
+    name: &str,
+    (layered, baseline): (&mut L, &mut F),
+    baseline_label: &str,
+    make: &dyn Fn() -> Request<B>,
+    target: Target,
+) where
+    L: Service<Request<B>, Error = Infallible>,
+    F: Service<Request<B>, Error = Infallible>,
+{
+    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
+    let result: Paired = paired(
+        scaled(41),
+        || block(layered, make, &mut reqs_a),
+        || block(baseline, make, &mut reqs_b),
+    );
+    report(name, "layered", baseline_label, result, target);
+}
+
 fn ratios() {
-    let rounds = scaled(41);
     let trivial =
         || service_fn(|_: Request<()>| std::future::ready(Ok::<_, Infallible>(Response::new(()))));
-    let (mut bare, mut layered) = (trivial(), layer().layer(trivial()));
-    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
-    let make = || trivial_request(Method::HEAD);
-    let result: Paired = paired(
-        rounds,
-        || block(&mut layered, &make, &mut reqs_a),
-        || block(&mut bare, &make, &mut reqs_b),
-    );
-    report(
+    let trivial_head = || trivial_request(Method::HEAD);
+    let axum_head = || axum_request(Method::HEAD, "/settings");
+
+    compare(
         "1 layer_overhead/tower (HEAD, not minted)",
-        "layered",
+        (&mut layer().layer(trivial()), &mut trivial()),
         "bare",
-        result,
+        &trivial_head,
         Target::AtMost(1.02),
     );
-
     for (name, method, path) in [
         ("outside route_layer", Method::GET, "/health"),
         ("HEAD /settings, not minted", Method::HEAD, "/settings"),
     ] {
-        let (mut bare, mut layered) = (bare_router(), layered_router());
-        let make = || axum_request(method.clone(), path);
-        let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
-        let result = paired(
-            rounds,
-            || block(&mut layered, &make, &mut reqs_a),
-            || block(&mut bare, &make, &mut reqs_b),
-        );
-        report(
+        compare(
             &format!("1 layer_overhead/axum ({name})"),
-            "layered",
+            (&mut layered_router(), &mut bare_router()),
             "bare",
-            result,
+            &|| axum_request(method.clone(), path),
             Target::AtMost(1.02),
         );
     }
-    let (mut floor, mut layered) = (passthrough_router(), layered_router());
-    let make = || axum_request(Method::HEAD, "/settings");
-    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
-    let result = paired(
-        rounds,
-        || block(&mut layered, &make, &mut reqs_a),
-        || block(&mut floor, &make, &mut reqs_b),
-    );
-    report(
+    compare(
         "1 layer_overhead/axum (HEAD /settings, vs a pass-through route_layer)",
-        "layered",
+        (&mut layered_router(), &mut passthrough_router()),
         "passthrough",
-        result,
+        &axum_head,
         Target::None,
     );
-
-    type Trivial = Response<()>;
-    let passthrough = tower::util::MapResponseLayer::new(std::convert::identity::<Trivial>);
-    let (mut floor, mut layered) = (passthrough.layer(trivial()), layer().layer(trivial()));
-    let make = || trivial_request(Method::HEAD);
-    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
-    let result = paired(
-        rounds,
-        || block(&mut layered, &make, &mut reqs_a),
-        || block(&mut floor, &make, &mut reqs_b),
-    );
-    report(
+    let passthrough = tower::util::MapResponseLayer::new(std::convert::identity::<Response<()>>);
+    compare(
         "1 layer_overhead/tower (HEAD, vs a pass-through middleware)",
-        "layered",
+        (
+            &mut layer().layer(trivial()),
+            &mut passthrough.layer(trivial()),
+        ),
         "passthrough",
-        result,
+        &trivial_head,
         Target::None,
     );
-
-    let (mut noop, mut layered) = (noop_layered_router(), layered_router());
-    let make = || axum_request(Method::HEAD, "/settings");
-    let (mut reqs_a, mut reqs_b) = (Vec::new(), Vec::new());
-    let result = paired(
-        rounds,
-        || block(&mut layered, &make, &mut reqs_a),
-        || block(&mut noop, &make, &mut reqs_b),
-    );
-    report(
+    compare(
         "1 layer_overhead/axum (HEAD /settings, vs a no-op route_layer)",
-        "layered",
+        (&mut layered_router(), &mut noop_layered_router()),
         "noop",
-        result,
+        &axum_head,
         Target::None,
     );
 }

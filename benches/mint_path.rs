@@ -274,29 +274,28 @@ fn bench(c: &mut Criterion, rt: &Runtime, setup: &Setup) {
     group.finish();
 }
 
+/// The mean time of `per_round` sequential runs of `one`.
+fn mean_time<F: std::future::Future>(
+    rt: &Runtime,
+    per_round: usize,
+    mut one: impl FnMut() -> F,
+) -> Duration {
+    rt.block_on(async {
+        let started = Instant::now();
+        for _ in 0..per_round {
+            one().await;
+        }
+        started.elapsed() / per_round as u32
+    })
+}
+
 fn ratios(rt: &Runtime, setup: &Setup) {
     let rounds = scaled(31);
     let per_round = scaled(200);
     let latency = paired(
         rounds,
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    call(&setup.kit).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    raw_put(setup).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
+        || mean_time(rt, per_round, || call(&setup.kit)),
+        || mean_time(rt, per_round, || raw_put(setup)),
     );
     report(
         "2 mint_path latency (kit vs raw PUT)",
@@ -307,24 +306,8 @@ fn ratios(rt: &Runtime, setup: &Setup) {
     );
     let client_vs_raw = paired(
         rounds,
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    client_only(setup).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    raw_put(setup).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
+        || mean_time(rt, per_round, || client_only(setup)),
+        || mean_time(rt, per_round, || raw_put(setup)),
     );
     report(
         "2a client alone vs raw PUT (where the kit's time goes)",
@@ -335,24 +318,8 @@ fn ratios(rt: &Runtime, setup: &Setup) {
     );
     let kit_vs_route = paired(
         rounds,
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    call(&setup.kit).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    call(&setup.handler_raw).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
+        || mean_time(rt, per_round, || call(&setup.kit)),
+        || mean_time(rt, per_round, || call(&setup.handler_raw)),
     );
     report(
         "2' kit vs the same axum route doing the raw PUT",
@@ -363,24 +330,8 @@ fn ratios(rt: &Runtime, setup: &Setup) {
     );
     let kit_vs_handler = paired(
         rounds,
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    call(&setup.kit).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..per_round {
-                    call(&setup.handler_client).await;
-                }
-                started.elapsed() / per_round as u32
-            })
-        },
+        || mean_time(rt, per_round, || call(&setup.kit)),
+        || mean_time(rt, per_round, || call(&setup.handler_client)),
     );
     report(
         "2b layer + extractor vs a handler calling the client",
