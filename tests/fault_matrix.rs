@@ -179,7 +179,7 @@ fn matrix() -> Vec<Case> {
         // Slow or silent upstream: the deadline answers, nothing is retried.
         case(
             "latency past the deadline",
-            |f| f.set_latency(LINKS, secs(3)),
+            |f| f.set_latency(LINKS, DEADLINE * 2),
             504,
             1,
         )
