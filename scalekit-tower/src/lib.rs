@@ -41,6 +41,7 @@ pub mod layer;
 mod link;
 mod minter;
 mod organization;
+mod organization_calls;
 mod organization_id;
 mod outcome;
 mod portal_link_response;
