@@ -5,7 +5,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use common::{get_json, http, mint, mint_location, token};
+use common::{get_json, get_text, http, mint, mint_location, token};
 use reqwest::StatusCode;
 use scalekit_emulator::{Emulator, Endpoint, FaultScope, StartError, demo};
 use serde_json::json;
@@ -52,14 +52,7 @@ async fn two_emulators_keep_separate_state() {
     // A link minted by A cannot be opened on B.
     let location = mint_location(&a, &token_a, demo::ACME_ID, "").await;
     let on_b = location.replace(a.base_url(), b.base_url());
-    let html = http()
-        .get(&on_b)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&on_b).await;
     assert!(html.contains("PORTAL_LOAD_FAILURE"));
 
     a.add_allowed_parent_origin("http://127.0.0.1:1111")

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_error, http, mint, mint_location, portal_config, token};
+use common::{assert_error, get_text, http, mint, mint_location, portal_config, token};
 use reqwest::StatusCode;
 use scalekit_emulator::{Emulator, demo};
 use serde_json::Value;
@@ -66,14 +66,7 @@ async fn repeated_and_unknown_features_are_accepted_and_passed_through() {
         "features=sso&features=dir_sync&features=domain_verification&features=brand_new",
     )
     .await;
-    let html = http()
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&location).await;
     assert!(html.contains(r#"id="sso-section""#));
     assert!(html.contains(r#"id="scim-section""#));
     assert!(
@@ -83,27 +76,13 @@ async fn repeated_and_unknown_features_are_accepted_and_passed_through() {
 
     // Only sso: only the SSO section.
     let location = mint_location(&emu, &token, demo::GLOBEX_ID, "features=sso").await;
-    let html = http()
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&location).await;
     assert!(html.contains(r#"id="sso-enable""#));
     assert!(!html.contains(r#"id="scim-enable""#));
 
     // No features: both sections.
     let location = mint_location(&emu, &token, demo::GLOBEX_ID, "").await;
-    let html = http()
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&location).await;
     assert!(html.contains(r#"id="sso-enable""#) && html.contains(r#"id="scim-enable""#));
 }
 
@@ -171,28 +150,14 @@ async fn an_unused_link_expires_after_its_lifetime() {
     let fresh = mint_location(&emu, &token, demo::ACME_ID, "").await;
     let stale = mint_location(&emu, &token, demo::ACME_ID, "").await;
     // Loaded in time: works.
-    let html = http()
-        .get(&fresh)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&fresh).await;
     assert_eq!(
         portal_config(&html)["onLoad"]["event_type"],
         "PORTAL_LOAD_SUCCESS"
     );
 
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let html = http()
-        .get(&stale)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&stale).await;
     let config = portal_config(&html);
     assert_eq!(config["onLoad"]["event_type"], "PORTAL_LOAD_FAILURE");
     assert_eq!(config["onLoad"]["data"]["error_code"], "SESSION_EXPIRED");

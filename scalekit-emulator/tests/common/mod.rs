@@ -12,6 +12,11 @@ pub fn http() -> Client {
 }
 
 /// `POST /oauth/token` with the given credentials.
+/// The body of a GET to `url`, as text.
+pub async fn get_text(url: &str) -> String {
+    http().get(url).send().await.unwrap().text().await.unwrap()
+}
+
 pub async fn token_request(emu: &Emulator, client_id: &str, secret: &str) -> Response {
     http()
         .post(emu.url("/oauth/token"))
