@@ -344,24 +344,8 @@ fn ratios(rt: &Runtime, setup: &Setup) {
     let batches = scaled(12);
     let throughput = paired(
         rounds,
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..batches {
-                    burst(&setup.naive).await;
-                }
-                started.elapsed() / (batches * IN_FLIGHT) as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..batches {
-                    burst(&setup.kit).await;
-                }
-                started.elapsed() / (batches * IN_FLIGHT) as u32
-            })
-        },
+        || mean_time(rt, batches, || burst(&setup.naive)) / IN_FLIGHT as u32,
+        || mean_time(rt, batches, || burst(&setup.kit)) / IN_FLIGHT as u32,
     );
     // naive time / kit time = kit throughput / naive throughput.
     report(
@@ -381,24 +365,8 @@ fn ratios(rt: &Runtime, setup: &Setup) {
     let batches = scaled(3);
     let remote = paired(
         scaled(15),
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..batches {
-                    burst(&setup.naive).await;
-                }
-                started.elapsed() / (batches * IN_FLIGHT) as u32
-            })
-        },
-        || {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..batches {
-                    burst(&setup.kit).await;
-                }
-                started.elapsed() / (batches * IN_FLIGHT) as u32
-            })
-        },
+        || mean_time(rt, batches, || burst(&setup.naive)) / IN_FLIGHT as u32,
+        || mean_time(rt, batches, || burst(&setup.kit)) / IN_FLIGHT as u32,
     );
     setup.emulator.faults().clear();
     report(

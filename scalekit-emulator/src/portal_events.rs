@@ -139,24 +139,19 @@ pub(crate) fn sso_toggled(
     organization: &Organization,
     enabled: bool,
 ) -> Value {
+    let (event_type, message) = if enabled {
+        ("ORGANIZATION_SSO_ENABLED", "SSO connection enabled")
+    } else {
+        ("ORGANIZATION_SSO_DISABLED", "SSO connection disabled")
+    };
     let data = connection_data(organization, enabled);
-    match vocabulary {
-        Vocabulary::Current => {
-            let (event_type, message) = if enabled {
-                ("ORGANIZATION_SSO_ENABLED", "SSO connection enabled")
-            } else {
-                ("ORGANIZATION_SSO_DISABLED", "SSO connection disabled")
-            };
-            event(
-                event_type,
-                "connection",
-                Some(&organization.id),
-                message,
-                data,
-            )
-        }
-        Vocabulary::Legacy => json!({ "type": "SSO_CONFIGURED", "data": data }),
-    }
+    toggled(
+        vocabulary,
+        organization,
+        (event_type, "connection", message),
+        "SSO_CONFIGURED",
+        data,
+    )
 }
 
 /// Posted after the directory button was used.
@@ -165,23 +160,33 @@ pub(crate) fn directory_toggled(
     organization: &Organization,
     enabled: bool,
 ) -> Value {
+    let (event_type, message) = if enabled {
+        ("ORGANIZATION_DIRECTORY_ENABLED", "Directory sync enabled")
+    } else {
+        ("ORGANIZATION_DIRECTORY_DISABLED", "Directory sync disabled")
+    };
     let data = directory_data(organization, enabled);
+    toggled(
+        vocabulary,
+        organization,
+        (event_type, "directory", message),
+        "SCIM_CONFIGURED",
+        data,
+    )
+}
+
+/// A toggle event in the current vocabulary (`event_type`, `object`,
+/// `message`) or the legacy one (`type`).
+fn toggled(
+    vocabulary: Vocabulary,
+    organization: &Organization,
+    (event_type, object, message): (&str, &str, &str),
+    legacy_type: &str,
+    data: Value,
+) -> Value {
     match vocabulary {
-        Vocabulary::Current => {
-            let (event_type, message) = if enabled {
-                ("ORGANIZATION_DIRECTORY_ENABLED", "Directory sync enabled")
-            } else {
-                ("ORGANIZATION_DIRECTORY_DISABLED", "Directory sync disabled")
-            };
-            event(
-                event_type,
-                "directory",
-                Some(&organization.id),
-                message,
-                data,
-            )
-        }
-        Vocabulary::Legacy => json!({ "type": "SCIM_CONFIGURED", "data": data }),
+        Vocabulary::Current => event(event_type, object, Some(&organization.id), message, data),
+        Vocabulary::Legacy => json!({ "type": legacy_type, "data": data }),
     }
 }
 
