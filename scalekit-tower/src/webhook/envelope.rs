@@ -26,8 +26,15 @@ struct Envelope {
 
 /// Parses a verified body into a typed event.
 pub(crate) fn parse_event(webhook_id: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-    let envelope: Envelope = serde_json::from_slice(body)
-        .map_err(|error| WebhookError::NotAnEvent(error.to_string()))?;
+    // JSON is UTF-8; serde_json would let invalid bytes pass inside ignored fields.
+    let text = std::str::from_utf8(body).map_err(|error| {
+        WebhookError::NotAnEvent(format!(
+            "the body is not UTF-8 (byte {})",
+            error.valid_up_to()
+        ))
+    })?;
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|error| WebhookError::NotAnEvent(error.to_string()))?;
     let data = typed_data(&envelope.event_type, envelope.data)?;
     Ok(WebhookEvent {
         webhook_id: webhook_id.to_owned(),
@@ -94,6 +101,7 @@ mod tests {
             br#"{"id":"evt_1"}"#,
             br#"[]"#,
             b"\xff\xfe",
+            b"{\"id\":\"evt_1\",\"type\":\"x\",\"ignored\":\"\xff\"}",
             b"",
         ] {
             assert!(matches!(
