@@ -50,6 +50,7 @@ pub mod resolve;
 pub mod template;
 mod token;
 mod transport;
+pub mod webhook;
 
 pub use client::Client;
 pub use config::{
@@ -66,3 +67,4 @@ pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, Organi
 pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
 pub use refresh::RefreshEndpoint;
 pub use template::PortalEmbed;
+pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
