@@ -130,6 +130,9 @@ mod state;
 mod stats;
 mod timefmt;
 mod token;
+// Wired into the builder once the store's change feed exists.
+#[allow(dead_code, unused_imports)]
+mod webhooks;
 
 pub use builder::{
     DEFAULT_LINK_LIFETIME, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_WARNING_BEFORE,
@@ -140,3 +143,7 @@ pub use faults::{FaultScope, Faults};
 pub use organization::OrganizationInfo;
 pub use origins::InvalidOrigin;
 pub use stats::{Endpoint, Stats};
+pub use webhooks::{
+    DeliveryOutcome, InvalidRetryScale, InvalidWebhookUrl, WebhookCounts, WebhookDelivery,
+    WebhookSecretError,
+};
