@@ -47,9 +47,11 @@ struct Queue {
     jobs: mpsc::Sender<Job>,
 }
 
-/// Running delivery workers. Dropping it stops them.
+/// Running delivery workers, with their log and fault controls. Dropping
+/// it stops them.
 #[derive(Debug)]
 pub(crate) struct Dispatcher {
+    secret: WebhookSecret,
     environment_id: String,
     queues: Vec<Queue>,
     log: Arc<DeliveryLog>,
@@ -60,12 +62,9 @@ pub(crate) struct Dispatcher {
 impl Dispatcher {
     /// Starts one worker per endpoint on the current tokio runtime; they
     /// stop when `shutdown` turns true (or its sender is dropped).
-    pub(crate) fn start(
-        config: DispatcherConfig,
-        log: Arc<DeliveryLog>,
-        faults: Arc<DeliveryFaults>,
-        shutdown: watch::Receiver<bool>,
-    ) -> Self {
+    pub(crate) fn start(config: DispatcherConfig, shutdown: watch::Receiver<bool>) -> Self {
+        let log = Arc::new(DeliveryLog::default());
+        let faults = Arc::new(DeliveryFaults::default());
         let capacity = config.queue_capacity.max(1);
         let transport = Transport::new(config.attempt_timeout);
         let mut queues = Vec::new();
@@ -89,12 +88,28 @@ impl Dispatcher {
             });
         }
         Self {
+            secret: config.secret,
             environment_id: config.environment_id,
             queues,
             log,
             faults,
             workers,
         }
+    }
+
+    /// The signing secret.
+    pub(crate) fn secret(&self) -> &WebhookSecret {
+        &self.secret
+    }
+
+    /// The delivery log and counters.
+    pub(crate) fn log(&self) -> &DeliveryLog {
+        &self.log
+    }
+
+    /// The delivery fault controls.
+    pub(crate) fn faults(&self) -> &DeliveryFaults {
+        &self.faults
     }
 
     /// Queues `event` (occurring now) for every endpoint and returns at

@@ -126,12 +126,9 @@ impl Receiver {
     }
 }
 
-/// A dispatcher with its log, faults and shutdown switch.
+/// A dispatcher and its shutdown switch.
 struct Harness {
     dispatcher: Dispatcher,
-    log: Arc<DeliveryLog>,
-    faults: Arc<DeliveryFaults>,
-    secret: WebhookSecret,
     shutdown: watch::Sender<bool>,
 }
 
@@ -150,22 +147,26 @@ impl Harness {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
         };
         configure(&mut config);
-        let log = Arc::new(DeliveryLog::default());
-        let faults = Arc::new(DeliveryFaults::default());
         let (shutdown, stop) = watch::channel(false);
-        let dispatcher = Dispatcher::start(config, log.clone(), faults.clone(), stop);
+        let dispatcher = Dispatcher::start(config, stop);
+        assert_eq!(dispatcher.secret(), &secret);
         Self {
             dispatcher,
-            log,
-            faults,
-            secret,
             shutdown,
         }
     }
 
+    fn log(&self) -> &DeliveryLog {
+        self.dispatcher.log()
+    }
+
+    fn faults(&self) -> &DeliveryFaults {
+        self.dispatcher.faults()
+    }
+
     /// Verifies a received delivery with the independent implementation.
     fn verify(&self, received: &Received) -> Result<(), standardwebhooks::WebhookError> {
-        standardwebhooks::Webhook::new(self.secret.as_str())
+        standardwebhooks::Webhook::new(self.dispatcher.secret().as_str())
             .unwrap()
             .verify(&received.body, &received.headers)
     }
@@ -177,10 +178,10 @@ impl Harness {
                     .iter()
                     .all(|r| r.outcome != DeliveryOutcome::Pending)
         };
-        tokio::time::timeout(PATIENCE, self.log.wait_until(settled))
+        tokio::time::timeout(PATIENCE, self.log().wait_until(settled))
             .await
             .expect("deliveries settle within the patience");
-        self.log.deliveries()
+        self.log().deliveries()
     }
 }
 
@@ -217,7 +218,7 @@ async fn a_delivery_is_signed_json_that_an_independent_verifier_accepts() {
     assert_eq!(records[0].attempts, 1);
     assert_eq!(records[0].last_status, Some(200));
     assert_eq!(records[0].outcome, DeliveryOutcome::Acknowledged);
-    let counts = harness.log.counts()["organization.sso_enabled"];
+    let counts = harness.log().counts()["organization.sso_enabled"];
     assert_eq!(
         (counts.deliveries, counts.attempts, counts.acknowledged),
         (1, 1, 1)
@@ -255,7 +256,7 @@ async fn six_failed_attempts_give_up_on_the_scaled_schedule() {
     assert_eq!(records[0].attempts, 6);
     assert_eq!(records[0].last_status, Some(503));
     assert_eq!(records[0].outcome, DeliveryOutcome::GaveUp);
-    let counts = harness.log.counts()["organization.sso_disabled"];
+    let counts = harness.log().counts()["organization.sso_disabled"];
     assert_eq!(
         (counts.attempts, counts.acknowledged, counts.gave_up),
         (6, 0, 1)
@@ -311,10 +312,10 @@ async fn a_full_queue_drops_and_counts_instead_of_blocking() {
     for _ in 0..5 {
         harness.dispatcher.send(&sso_enabled());
     }
-    let counts = harness.log.counts()["organization.sso_enabled"];
+    let counts = harness.log().counts()["organization.sso_enabled"];
     assert_eq!((counts.deliveries, counts.dropped), (5, 3));
     let dropped = harness
-        .log
+        .log()
         .deliveries()
         .iter()
         .filter(|r| r.outcome == DeliveryOutcome::Dropped)
@@ -335,22 +336,25 @@ async fn shutdown_stops_the_workers_and_drops_what_is_left() {
     let records = harness.settled(1).await;
     assert_eq!(records[0].attempts, 1);
     assert_eq!(records[0].outcome, DeliveryOutcome::Dropped);
-    assert_eq!(harness.log.counts()["organization.sso_enabled"].dropped, 1);
+    assert_eq!(
+        harness.log().counts()["organization.sso_enabled"].dropped,
+        1
+    );
 }
 
 #[tokio::test]
 async fn without_endpoints_nothing_is_queued() {
     let harness = Harness::start(&[], |_| {});
     harness.dispatcher.send(&sso_enabled());
-    assert!(harness.log.deliveries().is_empty());
-    assert!(harness.log.counts().is_empty());
+    assert!(harness.log().deliveries().is_empty());
+    assert!(harness.log().counts().is_empty());
 }
 
 #[tokio::test]
 async fn duplicate_fault_delivers_the_same_delivery_twice() {
     let mut app = Receiver::start(&[], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
-    harness.faults.arm(DeliveryFault::Duplicate, 1);
+    harness.faults().arm(DeliveryFault::Duplicate, 1);
     harness.dispatcher.send(&sso_enabled());
     harness.dispatcher.send(&sso_disabled());
 
@@ -366,7 +370,7 @@ async fn duplicate_fault_delivers_the_same_delivery_twice() {
     let records = harness.settled(3).await;
     assert_eq!(records[0].webhook_id, records[1].webhook_id);
     assert_eq!(
-        harness.log.counts()["organization.sso_enabled"].deliveries,
+        harness.log().counts()["organization.sso_enabled"].deliveries,
         2
     );
 }
@@ -375,7 +379,7 @@ async fn duplicate_fault_delivers_the_same_delivery_twice() {
 async fn out_of_order_fault_sends_the_next_event_first() {
     let mut app = Receiver::start(&[], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
-    harness.faults.arm(DeliveryFault::OutOfOrder, 1);
+    harness.faults().arm(DeliveryFault::OutOfOrder, 1);
     harness.dispatcher.send(&sso_enabled());
     harness.dispatcher.send(&sso_disabled());
 
@@ -389,7 +393,7 @@ async fn out_of_order_fault_sends_the_next_event_first() {
 async fn wrong_secret_fault_signs_one_attempt_with_another_key() {
     let mut app = Receiver::start(&[Answer::Status(401)], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
-    harness.faults.arm(DeliveryFault::WrongSecret, 1);
+    harness.faults().arm(DeliveryFault::WrongSecret, 1);
     harness.dispatcher.send(&sso_enabled());
 
     let forged = app.next().await;
@@ -407,7 +411,7 @@ async fn wrong_secret_fault_signs_one_attempt_with_another_key() {
 async fn stale_timestamp_fault_signs_a_time_outside_the_tolerance() {
     let mut app = Receiver::start(&[Answer::Status(400)], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
-    harness.faults.arm(DeliveryFault::StaleTimestamp, 1);
+    harness.faults().arm(DeliveryFault::StaleTimestamp, 1);
     harness.dispatcher.send(&sso_enabled());
 
     let stale = app.next().await;
@@ -419,7 +423,7 @@ async fn stale_timestamp_fault_signs_a_time_outside_the_tolerance() {
     ));
     // The signature itself is right for the stale time: only the replay
     // window refuses it.
-    let expected = standardwebhooks::Webhook::new(harness.secret.as_str())
+    let expected = standardwebhooks::Webhook::new(harness.dispatcher.secret().as_str())
         .unwrap()
         .sign(stale.webhook_id(), stale.timestamp(), &stale.body)
         .unwrap();
@@ -432,7 +436,7 @@ async fn delay_fault_holds_the_first_attempt_back() {
     let mut app = Receiver::start(&[], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
     let delay = Duration::from_millis(150);
-    harness.faults.set_delay(delay);
+    harness.faults().set_delay(delay);
     let sent = Instant::now();
     harness.dispatcher.send(&sso_enabled());
     let received = app.next().await;
@@ -444,7 +448,7 @@ async fn delay_fault_holds_the_first_attempt_back() {
 async fn drop_fault_never_sends_the_event() {
     let mut app = Receiver::start(&[], Answer::Status(200)).await;
     let harness = Harness::start(&[&app.url], |_| {});
-    harness.faults.arm(DeliveryFault::Drop, 1);
+    harness.faults().arm(DeliveryFault::Drop, 1);
     harness.dispatcher.send(&sso_enabled());
     harness.dispatcher.send(&sso_disabled());
 
@@ -457,6 +461,9 @@ async fn drop_fault_never_sends_the_event() {
         (records[0].attempts, records[0].outcome),
         (0, DeliveryOutcome::Dropped)
     );
-    assert_eq!(harness.log.counts()["organization.sso_enabled"].dropped, 1);
+    assert_eq!(
+        harness.log().counts()["organization.sso_enabled"].dropped,
+        1
+    );
     assert!(app.seen.try_recv().is_err());
 }
