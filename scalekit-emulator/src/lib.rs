@@ -109,27 +109,22 @@
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+// Layers, each using only the ones below it:
+//   top:    builder, emulator, faults (public handles), router (the app)
+//   http:   api (REST, token, errors, extraction, fault injection)
+//           portal (pages, toggles, domains, events, templates; uses api's
+//           error shape and extraction)
+//   shared: state (config + store + shutdown, the axum state)
+//   bottom: store (records, collections, counters, fault queue, change feed)
+mod api;
 mod builder;
 pub mod demo;
 mod emulator;
-mod errors;
-mod fault_injection;
 mod faults;
-mod html;
-mod ids;
-mod organization;
-mod organizations;
-mod origins;
-mod portal_events;
-mod portal_links;
-mod portal_page;
-mod portal_store;
-mod portal_toggle;
-mod routes;
+mod portal;
+mod router;
 mod state;
-mod stats;
-mod timefmt;
-mod token;
+mod store;
 // Wired into the builder once the store's change feed exists.
 #[allow(dead_code, unused_imports)]
 mod webhooks;
@@ -139,10 +134,12 @@ pub use builder::{
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, StartError,
 };
 pub use emulator::Emulator;
-pub use faults::{FaultScope, Faults};
-pub use organization::OrganizationInfo;
-pub use origins::InvalidOrigin;
-pub use stats::{Endpoint, Stats};
+pub use faults::Faults;
+pub use store::counters::{Endpoint, Stats};
+pub use store::domains::VerificationOutcome;
+pub use store::fault_queue::FaultScope;
+pub use store::organizations::OrganizationInfo;
+pub use store::parent_origins::InvalidOrigin;
 pub use webhooks::{
     DeliveryOutcome, InvalidRetryScale, InvalidWebhookUrl, WebhookCounts, WebhookDelivery,
     WebhookSecretError,
