@@ -20,6 +20,11 @@ use crate::store::ids;
 use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
 use crate::store::parent_origins::{InvalidOrigin, ParentOrigins};
 use crate::store::{Store, StoreSeed};
+use crate::webhook_feed;
+use crate::webhooks::{
+    Dispatcher, InvalidRetryScale, InvalidWebhookUrl, WebhookSecretError, WebhookSettings,
+    WebhookSettingsError,
+};
 
 /// Default `expires_in` of access tokens, as Scalekit answers.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
@@ -53,6 +58,25 @@ pub enum StartError {
     },
     /// The client id or secret is empty.
     EmptyCredential(&'static str),
+    /// A URL given to [`EmulatorBuilder::webhook_endpoint`] cannot be
+    /// delivered to.
+    InvalidWebhookUrl(InvalidWebhookUrl),
+    /// The secret given to [`EmulatorBuilder::webhook_secret`] is malformed
+    /// (or generating one failed).
+    InvalidWebhookSecret(WebhookSecretError),
+    /// The scale given to [`EmulatorBuilder::webhook_retry_scale`] is
+    /// negative or not finite.
+    InvalidRetryScale(InvalidRetryScale),
+}
+
+impl From<WebhookSettingsError> for StartError {
+    fn from(err: WebhookSettingsError) -> Self {
+        match err {
+            WebhookSettingsError::Url(err) => Self::InvalidWebhookUrl(err),
+            WebhookSettingsError::Secret(err) => Self::InvalidWebhookSecret(err),
+            WebhookSettingsError::RetryScale(err) => Self::InvalidRetryScale(err),
+        }
+    }
 }
 
 impl fmt::Display for StartError {
@@ -68,6 +92,9 @@ impl fmt::Display for StartError {
                 write!(f, "invalid organization {id:?}: {reason}")
             }
             Self::EmptyCredential(which) => write!(f, "the {which} must not be empty"),
+            Self::InvalidWebhookUrl(err) => err.fmt(f),
+            Self::InvalidWebhookSecret(err) => err.fmt(f),
+            Self::InvalidRetryScale(err) => err.fmt(f),
         }
     }
 }
@@ -77,6 +104,9 @@ impl std::error::Error for StartError {
         match self {
             Self::Bind { source, .. } => Some(source),
             Self::InvalidOrigin(err) => Some(err),
+            Self::InvalidWebhookUrl(err) => Some(err),
+            Self::InvalidWebhookSecret(err) => Some(err),
+            Self::InvalidRetryScale(err) => Some(err),
             _ => None,
         }
     }
@@ -119,6 +149,7 @@ pub struct EmulatorBuilder {
     port: u16,
     domain_verification_outcome: VerificationOutcome,
     change_observers: Vec<ChangeObserver>,
+    webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -143,6 +174,7 @@ impl fmt::Debug for EmulatorBuilder {
                 &self.domain_verification_outcome,
             )
             .field("change_observers", &self.change_observers.len())
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -163,6 +195,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             domain_verification_outcome: VerificationOutcome::Verified,
             change_observers: Vec::new(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -283,11 +316,61 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Delivers Scalekit's webhooks (signed, retried on Scalekit's
+    /// schedule) to `url`, an `http://` URL of the app under test.
+    /// Repeatable: every endpoint gets every event. An unusable URL makes
+    /// [`start`](Self::start) fail.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+    /// let emu = scalekit_emulator::Emulator::builder()
+    ///     .webhook_endpoint("http://127.0.0.1:3000/webhooks/scalekit")
+    ///     .webhook_secret("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+    ///     .webhook_retry_scale(0.001)
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(emu.webhook_secret(), "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn webhook_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.webhooks.endpoints.push(url.into());
+        self
+    }
+
+    /// The signing secret, `whsec_` followed by the standard base64 of a
+    /// 24- to 64-byte key. Default: a random one
+    /// ([`Emulator::webhook_secret`](crate::Emulator::webhook_secret)).
+    #[must_use]
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.webhooks.secret = Some(secret.into());
+        self
+    }
+
+    /// Multiplies every wait of the retry schedule (right away, 5 s, 30 s,
+    /// 2 min, 5 min, 15 min). Default 1.0; tests use e.g. 0.001, so the
+    /// six attempts take about 1.4 s instead of 22 minutes. Must be finite
+    /// and at least 0.
+    #[must_use]
+    pub fn webhook_retry_scale(mut self, scale: f64) -> Self {
+        self.webhooks.retry_scale = scale;
+        self
+    }
+
+    /// How long one delivery attempt may take before it counts as failed
+    /// and is retried. Default 15 s.
+    #[must_use]
+    pub fn webhook_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.webhooks.attempt_timeout = timeout;
+        self
+    }
+
     /// Registers a function told about every state change, in order, after
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
     #[must_use]
-    #[allow(dead_code)]
+    #[allow(dead_code)] // The webhooks register theirs in `launch`.
     pub(crate) fn observe_changes(mut self, observer: ChangeObserver) -> Self {
         self.change_observers.push(observer);
         self
@@ -371,6 +454,8 @@ impl EmulatorBuilder {
             origins.add(origin).map_err(StartError::InvalidOrigin)?;
         }
         let organizations = self.organization_store()?;
+        let environment_id = ids::prefixed_digits("env_", 17);
+        let webhook_config = self.webhooks.validate(&environment_id)?;
 
         let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let bind_error = |source| StartError::Bind {
@@ -381,16 +466,19 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let base_url = format!("http://{addr}");
 
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let webhooks = Arc::new(Dispatcher::start(webhook_config, shutdown_rx.clone()));
+        let mut observers = self.change_observers;
+        observers.push(webhook_feed::observer(webhooks.clone()));
         let store = Arc::new(Store::new(
             StoreSeed {
-                environment_id: ids::prefixed_digits("env_", 17),
+                environment_id,
                 organizations,
                 origins,
                 default_verification: self.domain_verification_outcome,
             },
-            self.change_observers,
+            observers,
         ));
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let config = Config {
             client_id,
             client_secret,
@@ -420,6 +508,7 @@ impl EmulatorBuilder {
         tracing::info!(%addr, "scalekit emulator listening");
         Ok(Launched {
             shared,
+            webhooks,
             addr,
             shutdown: shutdown_tx,
             task,
@@ -431,6 +520,7 @@ impl EmulatorBuilder {
 #[derive(Debug)]
 pub(crate) struct Launched {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) webhooks: Arc<Dispatcher>,
     pub(crate) addr: SocketAddr,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) task: JoinHandle<()>,

@@ -110,12 +110,14 @@
 #![deny(unreachable_pub)]
 
 // Layers, each using only the ones below it:
-//   top:    builder, emulator, faults (public handles), router (the app)
+//   top:    builder, emulator, faults (public handles), router (the app),
+//           webhook_feed (store changes -> webhook events)
 //   http:   api (REST, token, errors, extraction, fault injection)
 //           portal (pages, toggles, domains, events, templates; uses api's
 //           error shape and extraction)
 //   shared: state (config + store + shutdown, the axum state)
 //   bottom: store (records, collections, counters, fault queue, change feed)
+//   apart:  webhooks (signing, envelopes, delivery workers; no crate imports)
 mod api;
 mod builder;
 pub mod demo;
@@ -125,8 +127,7 @@ mod portal;
 mod router;
 mod state;
 mod store;
-// Wired into the builder once the store's change feed exists.
-#[allow(dead_code, unused_imports)]
+mod webhook_feed;
 mod webhooks;
 
 pub use builder::{

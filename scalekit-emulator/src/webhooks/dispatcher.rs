@@ -126,13 +126,14 @@ impl Dispatcher {
         ));
         let webhook_id: Arc<str> = ids::message_id().into();
         let event_type = envelope.event_type;
+        // A dropped event uses up no other fault.
         let dropped = self.faults.take(DeliveryFault::Drop);
-        let copies = if self.faults.take(DeliveryFault::Duplicate) {
+        let copies = if !dropped && self.faults.take(DeliveryFault::Duplicate) {
             2
         } else {
             1
         };
-        let out_of_order = self.faults.take(DeliveryFault::OutOfOrder);
+        let out_of_order = !dropped && self.faults.take(DeliveryFault::OutOfOrder);
         let not_before = Instant::now() + self.faults.delay();
         for queue in &self.queues {
             for _ in 0..copies {

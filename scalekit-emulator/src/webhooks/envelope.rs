@@ -3,8 +3,6 @@
 //! organization_id, data, display_name}`, with the documented `data` of each
 //! type (`webhooks:` in the reference OpenAPI description).
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
@@ -75,30 +73,12 @@ pub(crate) struct DomainData {
     pub(crate) updated_at: OffsetDateTime,
 }
 
-/// An organization, as the `organization.created|updated` events carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct OrganizationData {
-    /// `org_...`.
-    pub(crate) id: String,
-    /// Display name.
-    pub(crate) display_name: String,
-    /// The app's own id, if set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) external_id: Option<String>,
-    /// e.g. `US`.
-    pub(crate) region_code: String,
-    /// Creation time.
-    #[serde(serialize_with = "serialize_time")]
-    pub(crate) create_time: OffsetDateTime,
-    /// Last update time.
-    #[serde(serialize_with = "serialize_time")]
-    pub(crate) update_time: OffsetDateTime,
-    /// Key/value metadata.
-    pub(crate) metadata: BTreeMap<String, String>,
-    /// Feature toggles as `(name, enabled)`.
-    #[serde(serialize_with = "serialize_settings", rename = "settings")]
-    pub(crate) features: Vec<(String, bool)>,
-}
+/// An organization, as the `organization.created|updated` events carry it:
+/// the same JSON object the REST API answers for it (`id`, `display_name`,
+/// `external_id`, `region_code`, `create_time`, `update_time`, `metadata`,
+/// `settings.features`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OrganizationData(pub(crate) Value);
 
 /// One state change worth telling the app about, with its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,7 +154,9 @@ impl Event {
     /// The organization the event is about.
     pub(crate) fn organization_id(&self) -> &str {
         match self {
-            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => &o.id,
+            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => {
+                o.0["id"].as_str().unwrap_or_default()
+            }
             Self::SsoCreated(c) | Self::SsoEnabled(c) | Self::SsoDisabled(c) => &c.organization_id,
             Self::DirectoryEnabled(d) | Self::DirectoryDisabled(d) => &d.organization_id,
             Self::DomainCreated(d)
@@ -187,7 +169,7 @@ impl Event {
     /// The `data` field.
     fn data(&self, environment_id: &str) -> Value {
         let value = match self {
-            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => serde_json::to_value(o),
+            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => Ok(o.0.clone()),
             Self::SsoCreated(c) => serde_json::to_value(ConnectionData {
                 enabled: None,
                 status: None,
@@ -280,29 +262,6 @@ fn serialize_time<S: serde::Serializer>(at: &OffsetDateTime, s: S) -> Result<S::
     s.serialize_str(&format_time(*at))
 }
 
-fn serialize_settings<S: serde::Serializer>(
-    features: &[(String, bool)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Feature<'a> {
-        name: &'a str,
-        enabled: bool,
-    }
-    #[derive(Serialize)]
-    struct Settings<'a> {
-        features: Vec<Feature<'a>>,
-    }
-    let features = features
-        .iter()
-        .map(|(name, enabled)| Feature {
-            name,
-            enabled: *enabled,
-        })
-        .collect();
-    Settings { features }.serialize(s)
-}
-
 #[cfg(test)]
 pub(crate) mod samples {
     //! One event of each type, for tests.
@@ -348,16 +307,20 @@ pub(crate) mod samples {
     }
 
     pub(crate) fn organization() -> OrganizationData {
-        OrganizationData {
-            id: ORG.into(),
-            display_name: "AcmeCorp".into(),
-            external_id: Some("tenant-acme".into()),
-            region_code: "US".into(),
-            create_time: OffsetDateTime::now_utc(),
-            update_time: OffsetDateTime::now_utc(),
-            metadata: BTreeMap::new(),
-            features: vec![("sso".into(), true), ("dir_sync".into(), false)],
-        }
+        let now = format_time(OffsetDateTime::now_utc());
+        OrganizationData(serde_json::json!({
+            "id": ORG,
+            "display_name": "AcmeCorp",
+            "external_id": "tenant-acme",
+            "region_code": "US",
+            "create_time": now,
+            "update_time": now,
+            "metadata": {},
+            "settings": {"features": [
+                {"name": "sso", "enabled": true},
+                {"name": "dir_sync", "enabled": false},
+            ]},
+        }))
     }
 
     /// Every event type the emulator sends.

@@ -63,6 +63,19 @@ pub struct WebhookCounts {
     pub dropped: u64,
 }
 
+impl WebhookCounts {
+    /// The sum of two sets of counters.
+    pub(crate) fn plus(self, other: &Self) -> Self {
+        Self {
+            deliveries: self.deliveries + other.deliveries,
+            attempts: self.attempts + other.attempts,
+            acknowledged: self.acknowledged + other.acknowledged,
+            gave_up: self.gave_up + other.gave_up,
+            dropped: self.dropped + other.dropped,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     next_key: u64,

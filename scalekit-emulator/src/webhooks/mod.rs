@@ -28,19 +28,11 @@ mod worker;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use dispatcher::{
-    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_QUEUE_CAPACITY, Dispatcher, DispatcherConfig,
-};
-pub(crate) use endpoint::EndpointUrl;
+pub(crate) use dispatcher::Dispatcher;
 pub use endpoint::InvalidWebhookUrl;
-pub(crate) use envelope::{
-    ConnectionData, DirectoryData, DomainData, Envelope, Event, OrganizationData,
-};
-pub(crate) use faults::{DeliveryFault, DeliveryFaults};
-pub(crate) use log::DeliveryLog;
+pub(crate) use envelope::{ConnectionData, DirectoryData, DomainData, Event, OrganizationData};
+pub(crate) use faults::DeliveryFault;
 pub use log::{DeliveryOutcome, WebhookCounts, WebhookDelivery};
 pub use schedule::InvalidRetryScale;
-pub(crate) use schedule::RetrySchedule;
-pub(crate) use secret::WebhookSecret;
 pub use secret::WebhookSecretError;
 pub(crate) use settings::{WebhookSettings, WebhookSettingsError};

@@ -38,11 +38,6 @@ impl RetrySchedule {
         }
     }
 
-    /// How many attempts a delivery gets before it is given up.
-    pub(crate) fn attempts(&self) -> u32 {
-        DELAYS.len() as u32
-    }
-
     /// The wait before attempt `attempt` (1-based), counted from the end of
     /// the previous one; `None` past the last attempt.
     pub(crate) fn delay_before(&self, attempt: u32) -> Option<Duration> {
@@ -79,7 +74,6 @@ mod tests {
     #[test]
     fn the_real_schedule_is_scalekits() {
         let schedule = RetrySchedule::default();
-        assert_eq!(schedule.attempts(), 6);
         let waits: Vec<u64> = (1..=6)
             .map(|n| schedule.delay_before(n).unwrap().as_secs())
             .collect();

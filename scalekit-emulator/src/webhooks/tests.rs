@@ -16,8 +16,13 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::envelope::samples;
-use super::*;
+use super::dispatcher::{DEFAULT_QUEUE_CAPACITY, Dispatcher, DispatcherConfig};
+use super::endpoint::EndpointUrl;
+use super::envelope::{Event, samples};
+use super::faults::{DeliveryFault, DeliveryFaults};
+use super::log::{DeliveryLog, DeliveryOutcome, WebhookDelivery};
+use super::schedule::RetrySchedule;
+use super::secret::WebhookSecret;
 
 /// Scale that turns the 22-minute schedule into about 135 ms.
 const FAST: f64 = 0.0001;
