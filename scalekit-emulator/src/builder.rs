@@ -370,7 +370,7 @@ impl EmulatorBuilder {
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
     #[must_use]
-    #[allow(dead_code)] // The webhooks register theirs in `launch`.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn observe_changes(mut self, observer: ChangeObserver) -> Self {
         self.change_observers.push(observer);
         self

@@ -26,8 +26,8 @@ use scalekit_emulator::{Emulator, EmulatorBuilder, VerificationOutcome, demo};
 #[derive(Parser)]
 #[command(name = "scalekit-emulator", version)]
 struct Args {
-    /// Port to listen on (0 picks a free port).
-    #[arg(long, env = "PORT", default_value_t = 8787, value_name = "N")]
+    /// Port to listen on (0 picks a free port; an empty PORT counts as unset).
+    #[arg(long, env = "PORT", default_value = "8787", value_name = "N", value_parser = port)]
     port: u16,
 
     /// Parent origin allowed to embed the portal, e.g. http://127.0.0.1:3000 (repeatable).
@@ -43,7 +43,7 @@ struct Args {
     client_id: Option<String>,
 
     /// Client secret to accept (default: random).
-    #[arg(long, value_name = "SECRET", hide_env_values = true)]
+    #[arg(long, value_name = "SECRET")]
     client_secret: Option<String>,
 
     /// Start without the demo organizations.
@@ -90,6 +90,19 @@ enum DomainVerification {
     Verified,
     /// The TXT record is not found: domains become FAILED.
     Failed,
+}
+
+/// The port used when neither `--port` nor `PORT` gives one.
+const DEFAULT_PORT: u16 = 8787;
+
+/// Parses a port number; an empty value (an empty `PORT`) means the default.
+fn port(text: &str) -> Result<u16, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_PORT);
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a port number (0-65535)"))
 }
 
 /// Parses a whole number of seconds.
@@ -221,6 +234,14 @@ mod tests {
         assert!(debug.contains("http://127.0.0.1:3000"), "{debug}");
         assert!(debug.contains("http://localhost:4000"), "{debug}");
         assert!(debug.contains("Failed"), "{debug}");
+    }
+
+    #[test]
+    fn an_empty_port_means_the_default() {
+        assert_eq!(port(""), Ok(DEFAULT_PORT));
+        assert_eq!(port(" 4242 "), Ok(4242));
+        assert!(port("99999").is_err());
+        assert_eq!(parse(&["--port", ""]).unwrap().port, DEFAULT_PORT);
     }
 
     #[test]
