@@ -134,6 +134,17 @@
 //! Every emulator has its own state, port and counters ([`Emulator::stats`])
 //! and its own fault controls ([`Emulator::faults`], see [`Faults`]).
 //!
+//! # Webhooks
+//!
+//! With [`EmulatorBuilder::webhook_endpoint`], every state change (an
+//! organization created or updated through the REST calls, the portal's
+//! SSO, directory and domain actions) is POSTed to the app as the event
+//! Scalekit sends, signed with [`Emulator::webhook_secret`] in the Standard
+//! Webhooks scheme, and retried on Scalekit's schedule (scaled by
+//! [`EmulatorBuilder::webhook_retry_scale`]). [`Emulator::deliveries`],
+//! [`Stats::webhooks`] and the webhook controls of [`Faults`] observe and
+//! disturb them.
+//!
 //! # Layout
 //!
 //! Modules form layers; each uses only the ones below it:
