@@ -15,6 +15,7 @@
 mod dispatcher;
 mod endpoint;
 mod envelope;
+mod event_data;
 mod faults;
 mod ids;
 mod log;
@@ -30,7 +31,8 @@ mod tests;
 
 pub(crate) use dispatcher::Dispatcher;
 pub use endpoint::InvalidWebhookUrl;
-pub(crate) use envelope::{ConnectionData, DirectoryData, DomainData, Event, OrganizationData};
+pub(crate) use envelope::Event;
+pub(crate) use event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
 pub(crate) use faults::DeliveryFault;
 pub use log::{DeliveryOutcome, WebhookCounts, WebhookDelivery};
 pub use schedule::InvalidRetryScale;
