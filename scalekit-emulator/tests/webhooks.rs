@@ -270,6 +270,39 @@ async fn delivery_faults_reach_the_app() {
 }
 
 #[tokio::test]
+async fn reorder_and_stale_faults_reach_the_app() {
+    let mut app = Receiver::start(&[]).await;
+    let emu = emulator(&app).await;
+    emu.faults().reorder_next_webhooks(1);
+    emu.faults().stale_next_webhooks(1);
+    let (_, html) = open_portal(&emu, ORG, "features=sso").await;
+    // The first SSO use sends sso_created, then sso_enabled; the first is
+    // held back until the second has been sent, which goes out stale.
+    toggle(&emu, &portal_config(&html), "sso", true).await;
+
+    let first = app.next().await;
+    assert_eq!(first.event_type(), "organization.sso_enabled");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let timestamp: u64 = first.headers["webhook-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(now - timestamp > 300, "older than the 5-minute tolerance");
+    assert!(matches!(
+        first.verify(emu.webhook_secret()),
+        Err(standardwebhooks::WebhookError::TimestampTooOldError)
+    ));
+    let second = app.next().await;
+    assert_eq!(second.event_type(), "organization.sso_created");
+    second.verify(emu.webhook_secret()).unwrap();
+    assert_eq!(emu.faults().pending(), 0);
+}
+
+#[tokio::test]
 async fn bad_webhook_settings_refuse_to_start() {
     let error = |builder: scalekit_emulator::EmulatorBuilder| async move {
         builder.start().await.expect_err("a start error")
