@@ -1,38 +1,4 @@
 //! Middleware that mints a fresh portal link for every request it wraps.
-//!
-//! For each request the layer resolves the organization, mints one single-use
-//! link, records a [`PortalLinkOutcome`] (and, when minted, the
-//! [`PortalLink`](crate::PortalLink)) in the request extensions, and calls the
-//! inner service. Responses to requests that got a link carry
-//! `Cache-Control: no-store`, so no cache can replay a used link.
-//!
-//! ```
-//! use std::convert::Infallible;
-//! use http::{Request, Response};
-//! use scalekit_tower::{Client, Config, Feature, PortalLinkLayer, PortalLinkOutcome, resolve};
-//! use tower::{ServiceBuilder, ServiceExt, service_fn};
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
-//! # let org = scalekit_emulator::demo::ACME_ID.parse().unwrap();
-//! # let config = Config::builder().environment_url(emulator.base_url())
-//! #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
-//! let client = Client::new(config).unwrap();
-//! let service = ServiceBuilder::new()
-//!     .layer(PortalLinkLayer::new(client, resolve::fixed(org)).with_features([Feature::Sso]))
-//!     .service(service_fn(|request: Request<()>| async move {
-//!         let minted = matches!(
-//!             request.extensions().get::<PortalLinkOutcome>(),
-//!             Some(PortalLinkOutcome::Minted(_))
-//!         );
-//!         Ok::<_, Infallible>(Response::new(format!("minted: {minted}")))
-//!     }));
-//! let response = service.oneshot(Request::new(())).await.unwrap();
-//! assert_eq!(response.headers()["cache-control"], "no-store");
-//! assert_eq!(response.into_body(), "minted: true");
-//! # }
-//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -41,38 +7,185 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
+use http::request::Parts;
 use http::{Method, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::authorize::{AuthorizeError, Authorizer};
 use crate::client::Client;
+use crate::limit::MintLimit;
 use crate::link::Feature;
-use crate::minter::{MintFuture, Minter};
+use crate::mint::{Gate, MintFuture};
 use crate::outcome::PortalLinkOutcome;
 use crate::refresh::RefreshEndpoint;
 use crate::resolve::OrganizationResolver;
 
-/// Mints a portal link per request. See the [module docs](self).
+/// Middleware that mints a fresh portal link for every request it wraps.
+///
+/// For each request the layer resolves the organization, mints one single-use
+/// link, records a [`PortalLinkOutcome`] (and, when minted, the
+/// [`PortalLink`](crate::PortalLink)) in the request extensions, and calls the
+/// inner service. Responses to requests that got a link carry
+/// `Cache-Control: no-store`, so no cache can replay a used link.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use http::{Request, Response};
+/// use scalekit_tower::{Client, Config, Feature, PortalLinkLayer, PortalLinkOutcome, resolve};
+/// use tower::{ServiceBuilder, ServiceExt, service_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
+/// # let org = scalekit_emulator::demo::ACME_ID.parse().unwrap();
+/// # let config = Config::builder().environment_url(emulator.base_url())
+/// #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
+/// let client = Client::new(config).unwrap();
+/// let service = ServiceBuilder::new()
+///     .layer(PortalLinkLayer::new(client, resolve::fixed(org)).with_features([Feature::Sso]))
+///     .service(service_fn(|request: Request<()>| async move {
+///         let minted = matches!(
+///             request.extensions().get::<PortalLinkOutcome>(),
+///             Some(PortalLinkOutcome::Minted(_))
+///         );
+///         Ok::<_, Infallible>(Response::new(format!("minted: {minted}")))
+///     }));
+/// let response = service.oneshot(Request::new(())).await.unwrap();
+/// assert_eq!(response.headers()["cache-control"], "no-store");
+/// assert_eq!(response.into_body(), "minted: true");
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PortalLinkLayer<R> {
-    minter: Minter<R>,
+    gate: Gate<R>,
+    refresh_limit: MintLimit,
     methods: Option<Arc<[Method]>>,
     respond_on_failure: bool,
 }
 
 impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// Mints links with `client` for the organization `resolver` finds.
+    ///
+    /// Without [`authorize`](Self::authorize), everyone the resolver finds an
+    /// organization for may open its portal: add the app's rule (usually "is
+    /// an admin of this organization") before serving it.
     pub fn new(client: Client, resolver: R) -> Self {
         Self {
-            minter: Minter {
-                client,
-                resolver,
-                features: Arc::from([]),
-            },
+            gate: Gate::open(client, resolver),
+            refresh_limit: MintLimit::default(),
             methods: None,
             respond_on_failure: false,
         }
+    }
+
+    /// Who may open the portal: `allow` decides from the request (the user
+    /// the app's auth layer put in its extensions). It runs first, before the
+    /// resolver and any upstream call, for the layer, its
+    /// [`refresh_endpoint`](Self::refresh_endpoint) and every endpoint built
+    /// from this layer. A refused request gets
+    /// [`PortalLinkFailure::Refused`](crate::PortalLinkFailure::Refused) (403)
+    /// and nothing is minted.
+    ///
+    /// ```
+    /// # use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// #[derive(Clone)]
+    /// struct CurrentUser { is_admin: bool }
+    ///
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .authorize(|parts| parts.extensions.get::<CurrentUser>().is_some_and(|u| u.is_admin));
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn authorize<F>(mut self, allow: F) -> Self
+    where
+        F: Fn(&Parts) -> bool + Send + Sync + 'static,
+    {
+        self.gate.authorizer = Authorizer::sync(allow);
+        self
+    }
+
+    /// Like [`authorize`](Self::authorize), for a decision that needs I/O
+    /// (a role lookup). `allow` reads what it needs from the request and
+    /// returns a future that owns it; the future runs under the layer's
+    /// deadline. `Err` answers 500 and mints nothing.
+    ///
+    /// ```
+    /// # use scalekit_tower::{AuthorizeError, Client, Config, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// #[derive(Clone)]
+    /// struct CurrentUser { id: u64 }
+    /// async fn is_sso_admin(user: u64) -> Result<bool, AuthorizeError> { Ok(user == 1) }
+    ///
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .authorize_async(|parts| {
+    ///         let user = parts.extensions.get::<CurrentUser>().map(|u| u.id);
+    ///         async move {
+    ///             match user {
+    ///                 Some(id) => is_sso_admin(id).await,
+    ///                 None => Ok(false),
+    ///             }
+    ///         }
+    ///     });
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn authorize_async<F, Fut>(mut self, allow: F) -> Self
+    where
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<bool, AuthorizeError>> + Send + 'static,
+    {
+        self.gate.authorizer = Authorizer::with_future(allow);
+        self
+    }
+
+    /// A minting limit on the layer's own requests (default: none, as each
+    /// is a page a person opened). Over it, the request gets
+    /// [`PortalLinkFailure::Limited`](crate::PortalLinkFailure::Limited)
+    /// (429 with `Retry-After`) and nothing is sent upstream.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scalekit_tower::{Client, Config, MintLimit, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .with_limit(MintLimit::default());
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn with_limit(mut self, limit: MintLimit) -> Self {
+        self.gate.limit = limit;
+        self
+    }
+
+    /// The minting limit of the [`refresh_endpoint`](Self::refresh_endpoint)
+    /// (default [`MintLimit::default`]; [`MintLimit::unlimited`] removes it).
+    /// Pass a clone of the layer's limit to share one budget.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scalekit_tower::{Client, Config, MintLimit, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// #[derive(Clone)]
+    /// struct Session { id: String }
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .with_refresh_limit(MintLimit::default().per_user(
+    ///         |parts| parts.extensions.get::<Session>().map(|s| s.id.clone()),
+    ///         10,
+    ///         Duration::from_secs(6),
+    ///     ));
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn with_refresh_limit(mut self, limit: MintLimit) -> Self {
+        self.refresh_limit = limit;
+        self
     }
 
     /// The portal sections the links open (default: none named, so the portal
@@ -88,7 +201,7 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// ```
     #[must_use]
     pub fn with_features(mut self, features: impl IntoIterator<Item = Feature>) -> Self {
-        self.minter.features = features.into_iter().collect();
+        self.gate.features = features.into_iter().collect();
         self
     }
 
@@ -123,17 +236,24 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     }
 
     /// An endpoint that mints a fresh link as JSON for the browser when the
-    /// portal session expires, with this layer's client, resolver and features
-    /// (so the same authorization applies).
+    /// portal session expires, with this layer's authorization, resolver and
+    /// features, and the refresh limit
+    /// ([`with_refresh_limit`](Self::with_refresh_limit)).
     pub fn refresh_endpoint(&self) -> RefreshEndpoint<R> {
-        RefreshEndpoint::from_minter(self.minter.clone())
+        RefreshEndpoint::from_gate(Gate {
+            limit: self.refresh_limit.clone(),
+            ..self.gate.clone()
+        })
     }
 }
 
 impl<R> fmt::Debug for PortalLinkLayer<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalLinkLayer")
-            .field("features", &self.minter.features)
+            .field("features", &self.gate.features)
+            .field("authorizer", &self.gate.authorizer)
+            .field("limit", &self.gate.limit)
+            .field("refresh_limit", &self.refresh_limit)
             .field("methods", &self.methods)
             .field("respond_on_failure", &self.respond_on_failure)
             .finish_non_exhaustive()
@@ -147,7 +267,7 @@ impl<S, R: Clone> Layer<S> for PortalLinkLayer<R> {
         PortalLinkService {
             inner,
             settings: Arc::new(Settings {
-                minter: self.minter.clone(),
+                gate: self.gate.clone(),
                 methods: self.methods.clone(),
                 respond_on_failure: self.respond_on_failure,
             }),
@@ -166,7 +286,7 @@ pub struct PortalLinkService<S, R> {
 }
 
 struct Settings<R> {
-    minter: Minter<R>,
+    gate: Gate<R>,
     methods: Option<Arc<[Method]>>,
     respond_on_failure: bool,
 }
@@ -208,7 +328,7 @@ impl<S: fmt::Debug, R> fmt::Debug for PortalLinkService<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalLinkService")
             .field("inner", &self.inner)
-            .field("features", &self.settings.minter.features)
+            .field("features", &self.settings.gate.features)
             .field("methods", &self.settings.methods)
             .finish_non_exhaustive()
     }
@@ -259,7 +379,7 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let (parts, body) = request.into_parts();
-        let mint = self.settings.minter.mint(&parts);
+        let mint = self.settings.gate.mint(&parts);
         ResponseFuture {
             state: State::Minting {
                 mint,
@@ -375,10 +495,8 @@ impl<S, ReqBody> Pending<S, ReqBody> {
         if let (PortalLinkOutcome::Failed(failure), true) = (&outcome, respond_on_failure) {
             let mut response = Response::new(ResBody::default());
             *response.status_mut() = failure.status();
-            if let Some(after) = failure.retry_after() {
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+            if let Some(after) = failure.retry_after_header() {
+                response.headers_mut().insert(RETRY_AFTER, after);
             }
             return Err(response);
         }

@@ -34,35 +34,38 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod authorize;
 mod client;
 mod config;
 mod error;
-pub mod layer;
+mod failure;
+mod layer;
+mod limit;
 mod link;
-mod minter;
+mod mint;
 mod organization;
-mod organization_calls;
 mod organization_id;
+mod origin;
 mod outcome;
-mod portal_link_response;
-pub mod refresh;
+mod refresh;
 pub mod resolve;
 pub mod template;
-mod token;
-mod transport;
+mod text;
 
+pub use authorize::AuthorizeError;
 pub use client::Client;
 pub use config::{
     Config, ConfigBuilder, ConfigError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL,
     ENV_PORTAL_ORIGIN,
 };
 pub use error::{ApiError, Error};
+pub use failure::{FailureKind, PortalLinkFailure};
 pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
+pub use limit::MintLimit;
 pub use link::{Feature, PortalLink};
 pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
-pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
+pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
-pub use template::PortalEmbed;
