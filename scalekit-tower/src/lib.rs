@@ -6,11 +6,14 @@
 //!
 //! - [`Client`] and [`Config`]: a Scalekit REST client with a shared
 //!   access-token cache, portal-link minting and the organization calls;
-//! - [`PortalLinkLayer`]: tower middleware that resolves the request's
-//!   organization ([`resolve`]) and mints a fresh single-use link into the
-//!   request extensions ([`PortalLinkOutcome`]);
+//! - [`PortalLinkLayer`]: tower middleware that decides who may open the
+//!   portal ([`PortalLinkLayer::authorize`]), resolves the request's
+//!   organization ([`resolve`]), applies the minting limits ([`MintLimit`])
+//!   and mints a fresh single-use link into the request extensions
+//!   ([`PortalLinkOutcome`]; a failure is a [`PortalLinkFailure`] of one
+//!   [`FailureKind`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
-//!   the portal session expires;
+//!   the portal session expires, with the same authorization;
 //! - [`template`]: the iframe and listener-script snippets, for minijinja or
 //!   as plain HTML.
 //!
@@ -27,7 +30,11 @@
 //! let client = Client::new(config)?;
 //! // Every request through this layer gets a link for the organization the
 //! // app's auth middleware put in its extensions.
-//! let layer = PortalLinkLayer::new(client, resolve::organization_extension());
+//! #[derive(Clone)]
+//! struct CurrentUser { is_admin: bool }
+//! let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+//!     // Only admins may configure single sign-on.
+//!     .authorize(|parts| parts.extensions.get::<CurrentUser>().is_some_and(|u| u.is_admin));
 //! # let _ = layer;
 //! # Ok::<(), scalekit_tower::Error>(())
 //! ```

@@ -138,7 +138,13 @@ impl<R: OrganizationResolver> Gate<R> {
                 },
             };
             if let PortalLinkOutcome::Failed(failure) = &outcome {
-                tracing::warn!(error = %failure, kind = failure.kind().code(), "no portal link for this request");
+                let kind = failure.kind().code();
+                if matches!(**failure, PortalLinkFailure::Refused) {
+                    // The app's own decision, not a fault.
+                    tracing::info!(kind, "portal refused by the app's authorization");
+                } else {
+                    tracing::warn!(error = %failure, kind, "no portal link for this request");
+                }
             }
             outcome
         })
