@@ -56,6 +56,7 @@ mod origin;
 mod outcome;
 mod refresh;
 pub mod resolve;
+mod service;
 pub mod template;
 mod text;
 
@@ -67,7 +68,7 @@ pub use config::{
 };
 pub use error::{ApiError, Error};
 pub use failure::{FailureKind, PortalLinkFailure};
-pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
+pub use layer::PortalLinkLayer;
 pub use limit::MintLimit;
 pub use link::{Feature, PortalLink};
 pub use organization::{
@@ -76,3 +77,4 @@ pub use organization::{
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
+pub use service::{PortalLinkService, ResponseFuture};
