@@ -330,11 +330,15 @@ async fn a_user_only_ever_gets_links_for_their_own_organization() {
 #[tokio::test]
 async fn the_refresh_endpoint_answers_json_without_cors_and_refuses_cross_site() {
     let h = Harness::start().await;
+    let own_origin = url::Url::parse(&h.app.url("/"))
+        .unwrap()
+        .origin()
+        .ascii_serialization();
     let response = h
         .http
         .get(h.app.url("/portal/refresh"))
         .bearer_auth("acme")
-        .header("origin", "https://evil.test")
+        .header("origin", own_origin)
         .header("sec-fetch-site", "same-origin")
         .send()
         .await
@@ -366,6 +370,22 @@ async fn the_refresh_endpoint_answers_json_without_cors_and_refuses_cross_site()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{site}");
+    }
+    // A browser without Sec-Fetch-Site still sends Origin: another one is
+    // refused, and so is one that contradicts Sec-Fetch-Site.
+    for site in [None, Some("same-origin")] {
+        let mut request = h
+            .http
+            .get(h.app.url("/portal/refresh"))
+            .bearer_auth("acme")
+            .header("origin", "https://evil.test");
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{site:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "cross_origin_request");
     }
     let post = h
         .http

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use scalekit_tower::PortalLinkFailure;
+use scalekit_tower::{FailureKind, PortalLinkFailure};
 
 /// The rejection of the [`PortalLink`](crate::PortalLink) extractor.
 ///
@@ -31,9 +31,13 @@ pub enum PortalLinkRejection {
     HeadRequest,
     /// The signed-in user belongs to no organization: 403.
     NoOrganization,
-    /// The app's organization resolver failed: 500.
+    /// The layer's authorization refused the user (see
+    /// `PortalLinkLayer::authorize`): 403.
+    Forbidden(Arc<PortalLinkFailure>),
+    /// The app's organization resolver or authorization check failed: 500.
     ResolverFailed(Arc<PortalLinkFailure>),
-    /// Scalekit is rate limiting the app: 429, with `Retry-After` when known.
+    /// The app's minting limit was reached, or Scalekit is rate limiting the
+    /// app: 429, with `Retry-After` when known.
     RateLimited(Arc<PortalLinkFailure>),
     /// Scalekit failed, timed out or refused the app's credentials: 502, 503
     /// (with `Retry-After` when Scalekit sent one) or 504.
@@ -42,9 +46,10 @@ pub enum PortalLinkRejection {
 
 impl PortalLinkRejection {
     pub(crate) fn from_failure(failure: Arc<PortalLinkFailure>) -> Self {
-        match failure.status() {
-            StatusCode::INTERNAL_SERVER_ERROR => Self::ResolverFailed(failure),
-            StatusCode::TOO_MANY_REQUESTS => Self::RateLimited(failure),
+        match failure.kind() {
+            FailureKind::Forbidden => Self::Forbidden(failure),
+            FailureKind::ResolverFailed => Self::ResolverFailed(failure),
+            FailureKind::RateLimited => Self::RateLimited(failure),
             _ => Self::UpstreamFailed(failure),
         }
     }
@@ -55,7 +60,8 @@ impl PortalLinkRejection {
             Self::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
             Self::HeadRequest => StatusCode::OK,
             Self::NoOrganization => StatusCode::FORBIDDEN,
-            Self::ResolverFailed(failure)
+            Self::Forbidden(failure)
+            | Self::ResolverFailed(failure)
             | Self::RateLimited(failure)
             | Self::UpstreamFailed(failure) => failure.status(),
         }
@@ -64,7 +70,8 @@ impl PortalLinkRejection {
     /// The failure behind the rejection, when there was one.
     pub fn failure(&self) -> Option<&PortalLinkFailure> {
         match self {
-            Self::ResolverFailed(failure)
+            Self::Forbidden(failure)
+            | Self::ResolverFailed(failure)
             | Self::RateLimited(failure)
             | Self::UpstreamFailed(failure) => Some(failure),
             _ => None,
@@ -87,8 +94,12 @@ impl PortalLinkRejection {
                 configure single sign-on. Sign in with an organization account, or ask your \
                 administrator to add you to one."
                 .into(),
+            Self::Forbidden(_) => "You may not configure single sign-on for this organization: \
+                ask one of its administrators."
+                .into(),
             Self::ResolverFailed(_) => "The organization of this request could not be \
-                determined: the app's organization resolver failed (see the server log)."
+                determined, or whether you may open its SSO settings: the app's organization \
+                resolver or authorization check failed (see the server log)."
                 .into(),
             Self::RateLimited(_) => "Too many requests for the SSO settings portal right now. \
                 Please try again shortly."
@@ -125,8 +136,11 @@ impl IntoResponse for PortalLinkRejection {
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(after) = self.failure().and_then(PortalLinkFailure::retry_after) {
-            headers.insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+        if let Some(after) = self
+            .failure()
+            .and_then(PortalLinkFailure::retry_after_header)
+        {
+            headers.insert(RETRY_AFTER, after);
         }
         response
     }

@@ -34,6 +34,11 @@ pub const ENV_PORTAL_ORIGIN: &str = "SCALEKIT_PORTAL_ORIGIN";
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest deadline: a longer one (`Duration::MAX` for "no limit") is
+/// treated as this, so no deadline overflows the clock.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The default cap on an answer's body: Scalekit's answers are a few KiB.
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Settings for [`Client`](crate::Client): the environment, its credentials and
 /// the client's deadlines.
@@ -48,6 +53,7 @@ pub struct Config {
     portal_origin: String,
     connect_timeout: Duration,
     timeout: Duration,
+    max_response_bytes: usize,
 }
 
 impl Config {
@@ -108,6 +114,11 @@ impl Config {
         self.timeout
     }
 
+    /// The most bytes of one answer's body the client reads (default 64 KiB).
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
     pub(crate) fn client_secret(&self) -> &str {
         self.client_secret.expose_secret()
     }
@@ -122,6 +133,7 @@ impl fmt::Debug for Config {
             .field("portal_origin", &self.portal_origin)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -135,6 +147,7 @@ pub struct ConfigBuilder {
     portal_origin: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -182,17 +195,41 @@ impl ConfigBuilder {
         self
     }
 
-    /// How long establishing a connection may take (default 3 s).
+    /// How long establishing a connection may take (default 3 s; at most an
+    /// hour, longer values count as an hour).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
-    /// The deadline of one client call, token fetch and retries included (default 10 s).
+    /// The deadline of one client call, token fetch and retries included
+    /// (default 10 s; at most an hour, longer values such as `Duration::MAX`
+    /// count as an hour).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes of an answer's body the client reads (default 64 KiB,
+    /// far above Scalekit's few KiB). A longer answer ends the call with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    ///
+    /// ```
+    /// # use scalekit_tower::Config;
+    /// let config = Config::builder()
+    ///     .environment_url("https://acme.scalekit.dev")
+    ///     .client_id("skc_123")
+    ///     .client_secret("not-a-real-secret")
+    ///     .max_response_bytes(16 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.max_response_bytes(), 16 * 1024);
+    /// ```
+    #[must_use]
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
         self
     }
 
@@ -227,12 +264,24 @@ impl ConfigBuilder {
             Some(raw) => parse_origin_url(ENV_PORTAL_ORIGIN, &raw)?,
             None => environment_url.clone(),
         };
-        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+            .min(MAX_TIMEOUT);
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT).min(MAX_TIMEOUT);
         if timeout.is_zero() || connect_timeout.is_zero() {
             return Err(ConfigError::Invalid {
                 variable: "timeout",
                 reason: "timeouts must be greater than zero".into(),
+            });
+        }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "max_response_bytes",
+                reason: "the response size cap must be greater than zero".into(),
             });
         }
         Ok(Config {
@@ -242,6 +291,7 @@ impl ConfigBuilder {
             client_secret,
             connect_timeout,
             timeout,
+            max_response_bytes,
         })
     }
 }

@@ -15,11 +15,14 @@ use http::StatusCode;
 
 use crate::config::ConfigError;
 use crate::organization_id::InvalidOrganizationId;
+use crate::text::SafeText;
 
 /// What Scalekit said about a failed call: its `google.rpc.Status`-shaped body.
 ///
 /// All fields are optional: Scalekit sends them on most errors, proxies and
-/// the token endpoint may not.
+/// the token endpoint may not. The fields hold the text as sent; `Display`
+/// shows it with control characters escaped, so a hostile message cannot
+/// forge a log line or drive a terminal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -74,10 +77,10 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
         if let Some(code) = &self.error_code {
-            parts.push(code.clone());
+            parts.push(SafeText(code).to_string());
         }
         if let Some(message) = &self.message {
-            parts.push(format!("{message:?}"));
+            parts.push(format!("\"{}\"", SafeText(message)));
         }
         if let Some(code) = self.code {
             parts.push(format!("code {code}"));
@@ -121,7 +124,7 @@ pub enum Error {
     },
 
     /// An argument was refused, locally before any request or by Scalekit (HTTP 400).
-    #[error("invalid argument: {message}")]
+    #[error("invalid argument: {}", SafeText(message))]
     InvalidArgument {
         /// What was wrong.
         message: String,
@@ -169,12 +172,24 @@ pub enum Error {
     },
 
     /// Scalekit answered something the client cannot use.
-    #[error("unexpected response from Scalekit{}: {reason}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    #[error("unexpected response from Scalekit{}: {}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), SafeText(reason))]
     UnexpectedResponse {
         /// The HTTP status, when the problem was in a response.
         status: Option<StatusCode>,
         /// What was wrong with it.
         reason: String,
+    },
+
+    /// The answer's body was longer than [`Config::max_response_bytes`](crate::Config::max_response_bytes)
+    /// (by its `Content-Length`, or while it was read); the rest was not read.
+    #[error(
+        "Scalekit's answer (HTTP {status}) is larger than {limit} bytes, far more than any Scalekit answer: check SCALEKIT_ENVIRONMENT_URL points at Scalekit"
+    )]
+    ResponseTooLarge {
+        /// The status of the answer.
+        status: StatusCode,
+        /// The cap that was passed, in bytes.
+        limit: usize,
     },
 }
 
@@ -218,6 +233,22 @@ impl Error {
             self,
             Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Timeout { .. }
         )
+    }
+
+    /// A short name of the variant, for logs and metrics (`"timeout"`, ...).
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "config",
+            Error::BadCredentials { .. } => "bad_credentials",
+            Error::OrganizationNotFound { .. } => "not_found",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Unavailable { .. } => "unavailable",
+            Error::Timeout { .. } => "timeout",
+            Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+        }
     }
 
     /// Scalekit's error body, when the error came from one.
@@ -273,6 +304,33 @@ mod tests {
         let body = format!(r#"{{"message":"{}"}}"#, "é".repeat(1000));
         let api = ApiError::from_body(body.as_bytes());
         assert!(api.message.unwrap().len() < 320);
+    }
+
+    #[test]
+    fn upstream_text_is_escaped_in_display() {
+        let body = "{\"code\":3,\"message\":\"bad\\n2026-01-01T00:00:00Z  INFO login ok user=admin\\u001b[2J\",\"details\":[{\"error_code\":\"X\\r\\u001b[31mY\"}]}";
+        let api = ApiError::from_body(body.as_bytes());
+        assert_eq!(api.message.as_deref().map(|m| m.contains('\n')), Some(true));
+        let err = Error::InvalidArgument {
+            message: api.message.clone().unwrap(),
+            api: Some(api.clone()),
+        };
+        let unexpected = Error::UnexpectedResponse {
+            status: None,
+            reason: "line\nbreak\u{1b}[0m".into(),
+        };
+        let permission = Error::PermissionDenied { api };
+        for shown in [
+            err.to_string(),
+            unexpected.to_string(),
+            permission.to_string(),
+        ] {
+            assert!(
+                !shown.chars().any(char::is_control),
+                "control character in {shown:?}"
+            );
+            assert!(shown.contains("\\u{1b}"), "escape not visible in {shown:?}");
+        }
     }
 
     #[test]

@@ -6,11 +6,14 @@
 //!
 //! - [`Client`] and [`Config`]: a Scalekit REST client with a shared
 //!   access-token cache, portal-link minting and the organization calls;
-//! - [`PortalLinkLayer`]: tower middleware that resolves the request's
-//!   organization ([`resolve`]) and mints a fresh single-use link into the
-//!   request extensions ([`PortalLinkOutcome`]);
+//! - [`PortalLinkLayer`]: tower middleware that decides who may open the
+//!   portal ([`PortalLinkLayer::authorize`]), resolves the request's
+//!   organization ([`resolve`]), applies the minting limits ([`MintLimit`])
+//!   and mints a fresh single-use link into the request extensions
+//!   ([`PortalLinkOutcome`]; a failure is a [`PortalLinkFailure`] of one
+//!   [`FailureKind`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
-//!   the portal session expires;
+//!   the portal session expires, with the same authorization;
 //! - [`template`]: the iframe and listener-script snippets, for minijinja or
 //!   as plain HTML.
 //!
@@ -27,44 +30,53 @@
 //! let client = Client::new(config)?;
 //! // Every request through this layer gets a link for the organization the
 //! // app's auth middleware put in its extensions.
-//! let layer = PortalLinkLayer::new(client, resolve::organization_extension());
+//! #[derive(Clone)]
+//! struct CurrentUser { is_admin: bool }
+//! let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+//!     // Only admins may configure single sign-on.
+//!     .authorize(|parts| parts.extensions.get::<CurrentUser>().is_some_and(|u| u.is_admin));
 //! # let _ = layer;
 //! # Ok::<(), scalekit_tower::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod authorize;
 mod client;
 mod config;
 mod error;
-pub mod layer;
+mod failure;
+mod layer;
+mod limit;
 mod link;
-mod minter;
+mod mint;
 mod organization;
-mod organization_calls;
 mod organization_id;
+mod origin;
 mod outcome;
-mod portal_link_response;
-pub mod refresh;
+mod refresh;
 pub mod resolve;
+mod service;
 pub mod template;
-mod token;
-mod transport;
+mod text;
 pub mod webhook;
 
+pub use authorize::AuthorizeError;
 pub use client::Client;
 pub use config::{
     Config, ConfigBuilder, ConfigError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL,
     ENV_PORTAL_ORIGIN,
 };
 pub use error::{ApiError, Error};
-pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
+pub use failure::{FailureKind, PortalLinkFailure};
+pub use layer::PortalLinkLayer;
+pub use limit::MintLimit;
 pub use link::{Feature, PortalLink};
 pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
-pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
+pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
-pub use template::PortalEmbed;
+pub use service::{PortalLinkService, ResponseFuture};
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

@@ -1,37 +1,4 @@
-//! The endpoint the browser calls for a fresh link when the portal session
-//! expires.
-//!
-//! A `GET` answers `200` with `{"location": "...", "expires_at": "<RFC 3339>"}`
-//! and `Cache-Control: no-store`. It resolves the organization exactly like
-//! the layer it came from, sends no CORS headers (only the app's own pages may
-//! read it), and refuses requests the browser marks as coming from another
-//! site (`Sec-Fetch-Site: cross-site` or `same-site`). Failures answer a JSON
-//! `{"error": "<code>"}` with the status of
-//! [`PortalLinkFailure::status`](crate::PortalLinkFailure::status); details go
-//! to the log, not to the browser.
-//!
-//! ```
-//! use http::{Request, StatusCode};
-//! use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
-//! use tower::ServiceExt;
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
-//! # let org = scalekit_emulator::demo::ACME_ID.parse().unwrap();
-//! # let config = Config::builder().environment_url(emulator.base_url())
-//! #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
-//! let layer = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::fixed(org));
-//! let endpoint = layer.refresh_endpoint();
-//! let response = endpoint
-//!     .oneshot(Request::get("/settings/portal/refresh").body(()).unwrap())
-//!     .await
-//!     .unwrap();
-//! assert_eq!(response.status(), StatusCode::OK);
-//! let json: serde_json::Value = serde_json::from_str(response.body()).unwrap();
-//! assert!(json["location"].as_str().unwrap().contains("/magicLink/"));
-//! # }
-//! ```
+//! The endpoint the browser calls for a fresh link when the portal session expires.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -40,49 +7,75 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER,
-    X_CONTENT_TYPE_OPTIONS,
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, Request, Response, StatusCode};
 use time::format_description::well_known::Rfc3339;
 use tower_service::Service;
 
-use crate::client::Client;
-use crate::minter::Minter;
-use crate::outcome::{PortalLinkFailure, PortalLinkOutcome};
+use crate::mint::Gate;
+use crate::origin::cross_origin;
+use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
 
-const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
-
-/// A tower service answering fresh portal links as JSON. See the [module docs](self).
+/// The endpoint the browser calls for a fresh link when the portal session
+/// expires.
 ///
-/// Build it with [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint)
-/// so it shares the layer's resolver and features, or with [`RefreshEndpoint::new`].
+/// A `GET` answers `200` with `{"location": "...", "expires_at": "<RFC 3339>"}`
+/// and `Cache-Control: no-store`. It applies the layer's authorization,
+/// resolves the organization exactly like the layer it came from, and takes
+/// from its own minting limit ([`MintLimit::default`](crate::MintLimit) unless
+/// [`PortalLinkLayer::with_refresh_limit`](crate::PortalLinkLayer::with_refresh_limit)
+/// sets another), all before any upstream call. It sends no CORS headers (only
+/// the app's own pages may read it) and refuses requests from another site or
+/// origin: `Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is
+/// not the request's own (its `Host`). Failures answer a JSON
+/// `{"error": "<code>"}` with the status and code of
+/// [`FailureKind`](crate::FailureKind), and `Retry-After` when known; details
+/// go to the log, not to the browser.
+///
+/// ```
+/// use http::{Request, StatusCode};
+/// use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let emulator = scalekit_emulator::Emulator::builder().start().await.unwrap();
+/// # let org = scalekit_emulator::demo::ACME_ID.parse().unwrap();
+/// # let config = Config::builder().environment_url(emulator.base_url())
+/// #     .client_id(emulator.client_id()).client_secret(emulator.client_secret()).build().unwrap();
+/// let layer = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::fixed(org));
+/// let endpoint = layer.refresh_endpoint();
+/// let response = endpoint
+///     .oneshot(Request::get("/settings/portal/refresh").body(()).unwrap())
+///     .await
+///     .unwrap();
+/// assert_eq!(response.status(), StatusCode::OK);
+/// let json: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+/// assert!(json["location"].as_str().unwrap().contains("/magicLink/"));
+/// # }
+/// ```
+///
+/// Built by [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint),
+/// so it shares the layer's authorization, resolver and features.
 #[derive(Clone)]
 pub struct RefreshEndpoint<R> {
-    minter: Minter<R>,
+    gate: Gate<R>,
 }
 
-impl<R: OrganizationResolver> RefreshEndpoint<R> {
-    /// An endpoint minting links with `client` for the organization `resolver`
-    /// finds, without features. Prefer [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint).
-    pub fn new(client: Client, resolver: R) -> Self {
-        Self::from_minter(Minter {
-            client,
-            resolver,
-            features: std::sync::Arc::from([]),
-        })
-    }
-
-    pub(crate) fn from_minter(minter: Minter<R>) -> Self {
-        Self { minter }
+impl<R> RefreshEndpoint<R> {
+    pub(crate) fn from_gate(gate: Gate<R>) -> Self {
+        Self { gate }
     }
 }
 
 impl<R> fmt::Debug for RefreshEndpoint<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshEndpoint")
-            .field("features", &self.minter.features)
+            .field("features", &self.gate.features)
+            .field("authorizer", &self.gate.authorizer)
+            .field("limit", &self.gate.limit)
             .finish_non_exhaustive()
     }
 }
@@ -107,18 +100,14 @@ where
                 .insert(ALLOW, HeaderValue::from_static("GET"));
             return Box::pin(std::future::ready(Ok(response)));
         }
-        let site = request
-            .headers()
-            .get(SEC_FETCH_SITE)
-            .map(HeaderValue::as_bytes);
-        if matches!(site, Some(b"cross-site" | b"same-site")) {
+        let (parts, _body) = request.into_parts();
+        if let Some(code) = cross_origin(&parts) {
             return Box::pin(std::future::ready(Ok(error_response(
                 StatusCode::FORBIDDEN,
-                "cross_site_request",
+                code,
             ))));
         }
-        let (parts, _body) = request.into_parts();
-        let mint = self.minter.mint(&parts);
+        let mint = self.gate.mint(&parts);
         Box::pin(async move { Ok(outcome_response(mint.await)) })
     }
 }
@@ -137,23 +126,13 @@ fn outcome_response(outcome: PortalLinkOutcome) -> Response<String> {
             error_response(StatusCode::FORBIDDEN, "no_organization")
         }
         PortalLinkOutcome::Failed(failure) => {
-            let mut response = error_response(failure.status(), failure_code(&failure));
-            if let Some(after) = failure.retry_after() {
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+            let kind = failure.kind();
+            let mut response = error_response(kind.status(), kind.code());
+            if let Some(after) = failure.retry_after_header() {
+                response.headers_mut().insert(RETRY_AFTER, after);
             }
             response
         }
-    }
-}
-
-fn failure_code(failure: &PortalLinkFailure) -> &'static str {
-    match failure.status() {
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::GATEWAY_TIMEOUT => "upstream_timeout",
-        StatusCode::INTERNAL_SERVER_ERROR => "resolver_failed",
-        _ => "upstream_unavailable",
     }
 }
 

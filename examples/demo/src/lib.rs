@@ -7,6 +7,11 @@
 //! - `/settings/portal/refresh`: the refresh endpoint the snippet calls when
 //!   the portal session expires.
 //!
+//! Only admins may open the portal (`PortalLinkLayer::authorize`): Dave, a
+//! member of Acme who is not an admin, gets a 403 from the settings page and
+//! the refresh endpoint, and nothing is minted for him. The refresh endpoint
+//! is limited per organization and per signed-in user.
+//!
 //! With no `SCALEKIT_*` variables it runs against an in-process
 //! [`scalekit_emulator::Emulator`]; with them, against real Scalekit.
 //!
@@ -32,7 +37,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use scalekit_axum_extract::refresh_route;
 use scalekit_emulator::{Emulator, EmulatorBuilder};
-use scalekit_tower::{Client, Config, Feature, PortalLinkLayer, resolve};
+use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
 
 pub use session::{DEMO_USERS, DemoUser};
@@ -147,7 +152,18 @@ pub fn router(client: Client) -> Result<Router, Box<dyn std::error::Error + Send
             .get::<DemoUser>()
             .and_then(|user| user.tenant.map(str::to_owned))
     });
+    let signed_in =
+        |parts: &axum::http::request::Parts| parts.extensions.get::<DemoUser>().copied();
     let portal = PortalLinkLayer::new(client, resolver)
+        // Signed in is not enough: only admins may configure single sign-on.
+        .authorize(move |parts| signed_in(parts).is_some_and(|user| user.admin))
+        // The browser's refresh calls: per organization (the default) and
+        // per signed-in user.
+        .with_refresh_limit(MintLimit::default().per_user(
+            move |parts| signed_in(parts).map(|user| user.key.to_owned()),
+            10,
+            Duration::from_secs(6),
+        ))
         .with_features([Feature::Sso, Feature::DirSync])
         .with_methods([axum::http::Method::GET]);
 

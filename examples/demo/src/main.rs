@@ -1,6 +1,7 @@
 //! Runs the demo: `cargo run -p scalekit-demo [-- PORT]`.
 //!
-//! With no `SCALEKIT_*` variables (in the environment or a `.env` file) it
+//! With no `SCALEKIT_*` variables (in the environment, or in `.env` in the
+//! current directory, which never overrides the environment) it
 //! starts a local Scalekit emulator in the same process; with them it talks
 //! to real Scalekit.
 
@@ -33,7 +34,13 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let _ = dotenvy::dotenv();
+    // Only `./.env`, never a parent directory's, and never over a variable
+    // the environment already sets (dotenvy's `from_path` keeps those).
+    if let Err(err) = dotenvy::from_path(".env")
+        && !err.not_found()
+    {
+        eprintln!("warning: .env is not readable, ignoring it: {err}");
+    }
 
     let port = match port() {
         Ok(port) => port,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Environment, context};
@@ -86,8 +87,20 @@ pub(crate) async fn settings(
         Ok(with_origin) => with_origin,
         Err(_) => embed,
     };
+    let mut status = StatusCode::OK;
     let (portal, problem) = match &link {
         Ok(PortalLink(link)) => (Some(template::context(Some(link), &embed)), None),
+        Err(PortalLinkRejection::Forbidden(_)) => {
+            status = StatusCode::FORBIDDEN;
+            (
+                None,
+                Some(format!(
+                    "{} is a member of {} but not an admin, so they may not configure its \
+                     single sign-on. Sign in as Alice, Acme's IT administrator.",
+                    user.name, user.company
+                )),
+            )
+        }
         Err(PortalLinkRejection::NoOrganization) => (
             None,
             Some(format!(
@@ -100,7 +113,7 @@ pub(crate) async fn settings(
         // retry button that asks the refresh endpoint for one.
         Err(_) => (Some(template::context(None, &embed)), None),
     };
-    pages.render(
+    let mut response = pages.render(
         "settings.html",
         context! {
             nonce,
@@ -108,7 +121,11 @@ pub(crate) async fn settings(
             scalekit => portal,
             problem,
         },
-    )
+    );
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
 }
 
 pub(crate) async fn stylesheet() -> impl IntoResponse {

@@ -27,16 +27,20 @@ pub struct DemoUser {
     pub tenant: Option<&'static str>,
     /// The tenant's name as the app shows it.
     pub company: &'static str,
+    /// Whether the user may configure single sign-on (the portal's
+    /// authorization: members who are not admins may not).
+    pub admin: bool,
 }
 
 /// The users the home page offers.
-pub const DEMO_USERS: [DemoUser; 3] = [
+pub const DEMO_USERS: [DemoUser; 4] = [
     DemoUser {
         key: "alice",
         name: "Alice Martin",
         role: "IT administrator",
         tenant: Some("acme"),
         company: "Acme Corp",
+        admin: true,
     },
     DemoUser {
         key: "bob",
@@ -44,6 +48,7 @@ pub const DEMO_USERS: [DemoUser; 3] = [
         role: "Head of IT",
         tenant: Some("globex"),
         company: "Globex",
+        admin: true,
     },
     DemoUser {
         key: "carol",
@@ -51,6 +56,16 @@ pub const DEMO_USERS: [DemoUser; 3] = [
         role: "Freelancer, no company account",
         tenant: None,
         company: "(no organization)",
+        // She administers her own personal account; it has no organization.
+        admin: true,
+    },
+    DemoUser {
+        key: "dave",
+        name: "Dave Okafor",
+        role: "Sales, member (not an admin)",
+        tenant: Some("acme"),
+        company: "Acme Corp",
+        admin: false,
     },
 ];
 

@@ -170,3 +170,143 @@ async fn the_binary_says_when_the_port_is_taken() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_member_who_is_not_an_admin_gets_403_everywhere_and_nothing_is_minted() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let dave = sign_in(&demo.url(), "dave").await;
+    let settings = dave.get("/settings").await;
+    assert_eq!(settings.status(), 403);
+    let html = settings.text().await.unwrap();
+    assert!(html.contains("not an admin"), "{html}");
+    assert!(iframe_src(&html).is_none());
+    let refresh = dave.get(scalekit_demo::REFRESH_PATH).await;
+    assert_eq!(refresh.status(), 403);
+    let body: serde_json::Value = refresh.json().await.unwrap();
+    assert_eq!(body["error"], "forbidden");
+    let stats = demo.emulator().unwrap().stats();
+    assert_eq!(stats.links_minted, 0);
+    // Refused before the resolver: not even the external-id lookup ran.
+    assert_eq!(stats.api_requests(), 0);
+    // Alice, Acme's admin, still gets her portal.
+    let alice = sign_in(&demo.url(), "alice").await;
+    let html = alice.get("/settings").await.text().await.unwrap();
+    assert!(iframe_src(&html).is_some());
+    assert_eq!(demo.emulator().unwrap().stats().links_minted, 1);
+}
+
+#[tokio::test]
+async fn a_refresh_loop_is_stopped_by_the_minting_limit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let alice = sign_in(&demo.url(), "alice").await;
+    let (mut ok, mut limited) = (0, 0);
+    for _ in 0..100 {
+        let response = alice.get(scalekit_demo::REFRESH_PATH).await;
+        match response.status().as_u16() {
+            200 => ok += 1,
+            429 => {
+                let after: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=6).contains(&after), "Retry-After {after}");
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(body["error"], "rate_limited");
+                limited += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    // A burst of 10 per user, then one every 6 s: however slow the machine,
+    // the loop gets at most a few more.
+    assert!((10..=13).contains(&ok), "{ok} links");
+    assert_eq!(ok + limited, 100);
+    assert_eq!(demo.emulator().unwrap().stats().links_minted, ok);
+    // Another user of the same organization has their own budget.
+    let bob = sign_in(&demo.url(), "bob").await;
+    assert_eq!(bob.get(scalekit_demo::REFRESH_PATH).await.status(), 200);
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "scalekit-demo-{name}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the demo binary in `dir` on a taken port (so it exits after reading
+/// its configuration) and returns what it printed.
+async fn run_demo_in(dir: &std::path::Path, environment_url: Option<&str>) -> String {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_scalekit-demo"));
+    command
+        .arg(port.to_string())
+        .current_dir(dir)
+        .env_remove("SCALEKIT_ENVIRONMENT_URL")
+        .env_remove("SCALEKIT_CLIENT_ID")
+        .env_remove("SCALEKIT_CLIENT_SECRET")
+        .env_remove("SCALEKIT_PORTAL_ORIGIN");
+    if let Some(url) = environment_url {
+        command.env("SCALEKIT_ENVIRONMENT_URL", url);
+    }
+    let output = command.output().await.unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+const DOT_ENV: &str = "SCALEKIT_ENVIRONMENT_URL=https://from-dot-env.scalekit.dev\n\
+                       SCALEKIT_CLIENT_ID=skc_dotenv\n\
+                       SCALEKIT_CLIENT_SECRET=dotenv-secret\n";
+
+#[tokio::test]
+async fn dot_env_is_read_from_the_current_directory_only_and_never_overrides() {
+    // A stray .env in a parent directory is not read.
+    let parent = TempDir::new("parent");
+    std::fs::write(parent.0.join(".env"), DOT_ENV).unwrap();
+    let child = parent.0.join("app");
+    std::fs::create_dir_all(&child).unwrap();
+    let printed = run_demo_in(&child, None).await;
+    assert!(!printed.contains("from-dot-env"), "{printed}");
+    assert!(!printed.contains("Using Scalekit"), "{printed}");
+
+    // The current directory's is, but a variable already set wins.
+    let here = TempDir::new("here");
+    std::fs::write(here.0.join(".env"), DOT_ENV).unwrap();
+    let printed = run_demo_in(&here.0, None).await;
+    assert!(
+        printed.contains("Using Scalekit at https://from-dot-env.scalekit.dev"),
+        "{printed}"
+    );
+    let printed = run_demo_in(&here.0, Some("https://from-environment.scalekit.dev")).await;
+    assert!(
+        printed.contains("Using Scalekit at https://from-environment.scalekit.dev"),
+        "{printed}"
+    );
+    assert!(!printed.contains("dotenv-secret"), "{printed}");
+}

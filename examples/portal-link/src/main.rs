@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Reads `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_CLIENT_ID` and
-//! `SCALEKIT_CLIENT_SECRET` from the environment or a `.env` file.
+//! `SCALEKIT_CLIENT_SECRET` from the environment, or from `.env` in the
+//! current directory for the ones the environment does not set.
 
 use std::process::ExitCode;
 
@@ -28,7 +29,8 @@ Options:
   -h, --help         show this help
 
 Credentials come from SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and
-SCALEKIT_CLIENT_SECRET (environment or .env file).
+SCALEKIT_CLIENT_SECRET: the environment, or ./.env (current directory only;
+the environment wins).
 ";
 
 /// Exit code for wrong usage or configuration.
@@ -137,7 +139,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
-    let _ = dotenvy::dotenv();
+    // Only `./.env`, never a parent directory's, and never over a variable
+    // the environment already sets (dotenvy's `from_path` keeps those).
+    if let Err(err) = dotenvy::from_path(".env")
+        && !err.not_found()
+    {
+        eprintln!("warning: .env is not readable, ignoring it: {err}");
+    }
     match mint(&args).await {
         Ok((organization, link)) => {
             print(&organization, &link, args.json);

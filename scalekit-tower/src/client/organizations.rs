@@ -21,11 +21,11 @@
 use futures_core::Stream;
 use serde::Deserialize;
 
+use super::transport::Replay;
 use crate::client::{Client, parse_json};
 use crate::error::Error;
 use crate::organization::{FeatureToggle, NewOrganization, Organization, OrganizationPage};
 use crate::organization_id::OrganizationId;
-use crate::transport::Replay;
 
 impl Client {
     /// Reads one organization.
@@ -86,7 +86,7 @@ impl Client {
             url.query_pairs_mut().append_pair("page_token", token);
         }
         let answer = self
-            .call(Replay::Always, |http| http.get(url.clone()))
+            .send_authorized(Replay::Always, |http| http.get(url.clone()))
             .await?;
         parse_json(&answer)
     }
@@ -151,7 +151,7 @@ impl Client {
         struct Envelope {
             organization: Organization,
         }
-        let answer = self.call(replay, build).await?;
+        let answer = self.send_authorized(replay, build).await?;
         parse_json::<Envelope>(&answer).map(|e| e.organization)
     }
 }

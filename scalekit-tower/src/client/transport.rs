@@ -1,13 +1,19 @@
-//! One HTTP exchange with Scalekit, retried where that is safe, within a deadline.
+//! One HTTP exchange with Scalekit, retried where that is safe, within a
+//! deadline, reading at most a capped number of body bytes.
 //!
 //! Connection failures and 502/503/504 are retried with jittered exponential
 //! backoff; 429 waits for `Retry-After` when Scalekit sends one; every other
 //! status is final. No wait is started that would end past the deadline: the
-//! last error is returned instead.
+//! last error is returned instead. A body longer than the cap (by its
+//! `Content-Length`, or while it streams in) ends the exchange with
+//! [`Error::ResponseTooLarge`] without reading the rest: Scalekit's answers
+//! are a few kilobytes, so a huge one is a misconfigured URL or a hostile
+//! server, and retrying it would not help.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
 use tokio::time::Instant;
 
@@ -35,17 +41,44 @@ pub(crate) struct Answer {
     pub(crate) body: Bytes,
 }
 
-/// Sends the request `build` makes until it succeeds, fails finally, or the
-/// next attempt could not finish before `deadline`.
-pub(crate) async fn send_with_retries(
+/// The HTTP client and the body cap every exchange is read with.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    max_body: usize,
+}
+
+impl Transport {
+    pub(crate) fn new(http: reqwest::Client, max_body: usize) -> Self {
+        Self { http, max_body }
+    }
+
+    /// The HTTP client, to build requests with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends the request `build` makes until it succeeds, fails finally, or the
+    /// next attempt could not finish before `deadline`.
+    pub(crate) async fn send_with_retries(
+        &self,
+        deadline: Instant,
+        replay: Replay,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Answer, Error> {
+        retry_until(deadline, || exchange(build(), replay, self.max_body)).await
+    }
+}
+
+/// Runs `exchange` again while it asks for a retry and the wait fits the deadline.
+async fn retry_until<F: Future<Output = Exchange>>(
     deadline: Instant,
-    replay: Replay,
-    build: impl Fn() -> reqwest::RequestBuilder,
+    exchange: impl Fn() -> F,
 ) -> Result<Answer, Error> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (err, wait) = match exchange(build(), replay).await {
+        let (err, wait) = match exchange().await {
             Exchange::Done(result) => return result,
             Exchange::Retry { err, retry_after } => {
                 let wait = retry_after.unwrap_or_else(|| backoff(attempt));
@@ -68,7 +101,7 @@ enum Exchange {
     },
 }
 
-async fn exchange(request: reqwest::RequestBuilder, replay: Replay) -> Exchange {
+async fn exchange(request: reqwest::RequestBuilder, replay: Replay, max_body: usize) -> Exchange {
     let transport_failure = |err: reqwest::Error| {
         let err_is_replayable = replay == Replay::Always || err.is_connect();
         let wrapped = Error::Unavailable {
@@ -92,10 +125,16 @@ async fn exchange(request: reqwest::RequestBuilder, replay: Replay) -> Exchange 
     };
     let status = response.status();
     let retry_after = parse_retry_after(response.headers());
-    let body = match response.bytes().await {
+    let body = match read_capped(response, max_body).await {
         Ok(body) => body,
+        Err(Capped::TooLarge) => {
+            return Exchange::Done(Err(Error::ResponseTooLarge {
+                status,
+                limit: max_body,
+            }));
+        }
         // The connection broke mid-body.
-        Err(err) => return transport_failure(err),
+        Err(Capped::Transport(err)) => return transport_failure(err),
     };
     if status.is_success() {
         return Exchange::Done(Ok(Answer { status, body }));
@@ -108,6 +147,29 @@ async fn exchange(request: reqwest::RequestBuilder, replay: Replay) -> Exchange 
         | StatusCode::GATEWAY_TIMEOUT => Exchange::Retry { err, retry_after },
         _ => Exchange::Done(Err(err)),
     }
+}
+
+enum Capped {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads the body chunk by chunk, stopping as soon as it passes `max` bytes.
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Bytes, Capped> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(Capped::TooLarge);
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(Capped::Transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(Capped::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Maps an error status to the error a caller can act on.

@@ -1,4 +1,5 @@
-//! The access-token cache: early refresh, one refresh in flight, refresh on 401.
+//! The access token: fetching it, and the cache with early refresh, one
+//! refresh in flight, refresh on 401.
 //!
 //! The cache holds at most one token. A caller that finds it fresh takes it
 //! without waiting. A caller that finds it missing or expired takes the refresh
@@ -7,20 +8,121 @@
 //! margin) one caller refreshes early while the others keep using the still
 //! valid token. The lock is a plain async mutex: a fetching caller that is
 //! cancelled drops its guard and the next waiter fetches, so a dropped future
-//! can never leave the cache stuck.
+//! can never leave the cache stuck. A caller that waited while another
+//! fetched takes the token that fetch brought, however short its life: a
+//! token is never refetched for callers that were queued for it.
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http::HeaderValue;
+use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::transport::{Replay, Transport};
+use super::{parse_json, record_outcome};
+use crate::config::Config;
+use crate::error::Error;
 
 /// The most a token is refreshed before it expires.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// The longest a token is used, whatever `expires_in` says.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The shortest: a token said to expire at once (`expires_in: 0`) is still
+/// used this long; if Scalekit refuses it sooner, the 401 path refreshes it.
+const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+/// The lifetime assumed when the token endpoint does not say (Scalekit
+/// issues day-long tokens).
+const ASSUMED_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Fetches a token from `{environment}/oauth/token` (client credentials).
+pub(crate) async fn fetch(
+    transport: &Transport,
+    config: &Config,
+    deadline: Instant,
+) -> Result<FetchedToken, Error> {
+    let span = tracing::info_span!(
+        "scalekit.fetch_token",
+        latency_ms = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let mut url = config.environment_url().clone();
+    url.set_path("/oauth/token");
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", config.client_id()),
+        ("client_secret", config.client_secret()),
+    ];
+    let result = async {
+        let answer = transport
+            .send_with_retries(deadline, Replay::Always, || {
+                transport.http().post(url.clone()).form(&form)
+            })
+            .await
+            .map_err(token_endpoint_error)?;
+        #[derive(Deserialize)]
+        struct TokenResponse {
+            access_token: String,
+            /// A number of seconds; some servers send it as a float (`86399.0`).
+            #[serde(default)]
+            expires_in: Option<f64>,
+        }
+        let parsed: TokenResponse = parse_json(&answer)?;
+        if parsed.access_token.is_empty() {
+            return Err(Error::UnexpectedResponse {
+                status: Some(answer.status),
+                reason: "token response has an empty access_token".into(),
+            });
+        }
+        FetchedToken::new(parsed.access_token, lifetime(parsed.expires_in)).ok_or(
+            Error::UnexpectedResponse {
+                status: Some(answer.status),
+                reason: "the access token contains characters a header cannot carry".into(),
+            },
+        )
+    }
+    .instrument(span.clone())
+    .await;
+    record_outcome(&span, started, &result);
+    result
+}
+
+/// `expires_in` as a lifetime within [`MIN_TOKEN_LIFETIME`, `MAX_TOKEN_LIFETIME`].
+fn lifetime(expires_in: Option<f64>) -> Duration {
+    let Some(secs) = expires_in else {
+        return ASSUMED_TOKEN_LIFETIME;
+    };
+    // NaN and negatives end up at the floor; huge values at the cap.
+    Duration::try_from_secs_f64(secs.max(0.0))
+        .unwrap_or(MAX_TOKEN_LIFETIME)
+        .clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME)
+}
+
+/// On the token endpoint, 400/401/403/404 all mean the credentials or the
+/// environment URL are wrong.
+fn token_endpoint_error(err: Error) -> Error {
+    match err {
+        Error::InvalidArgument { api, .. } => Error::BadCredentials {
+            status: http::StatusCode::BAD_REQUEST,
+            api: api.unwrap_or_default(),
+        },
+        Error::PermissionDenied { api } => Error::BadCredentials {
+            status: http::StatusCode::FORBIDDEN,
+            api,
+        },
+        Error::OrganizationNotFound { .. } => Error::UnexpectedResponse {
+            status: Some(http::StatusCode::NOT_FOUND),
+            reason:
+                "the token endpoint /oauth/token does not exist: check SCALEKIT_ENVIRONMENT_URL"
+                    .into(),
+        },
+        other => other,
+    }
+}
 
 /// A token as fetched from the token endpoint.
 pub(crate) struct FetchedToken {
@@ -131,7 +233,20 @@ impl TokenCache {
                 Err(_) => return Ok(token),
                 Ok(guard) => guard,
             },
-            Freshness::Unusable => self.refresh.lock().await,
+            Freshness::Unusable => {
+                let seen = self.snapshot().map_or(0, |token| token.generation);
+                let guard = self.refresh.lock().await;
+                // A fetch finished while this caller waited: its token is for
+                // this caller too, even if it is already past its refresh time
+                // (a very short `expires_in`). Fetching again would make the
+                // queued callers fetch one after another until they time out.
+                if let Some(token) = self.snapshot()
+                    && token.generation > seen
+                {
+                    return Ok(token);
+                }
+                guard
+            }
         };
         // Whoever held the lock before us may have refreshed already.
         let stale = match self.freshness() {
@@ -182,7 +297,9 @@ fn make_token(fetched: FetchedToken, generation: u64) -> AccessToken {
     // `expires_in` comes from the network: a huge value must not overflow
     // the clock (a panic on the request path), and no token is kept longer
     // than a day (Scalekit issues them for just under one).
-    let lifetime = fetched.expires_in.min(MAX_TOKEN_LIFETIME);
+    let lifetime = fetched
+        .expires_in
+        .clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
     let margin = (lifetime / 5).min(MAX_REFRESH_MARGIN);
     AccessToken {
         authorization: fetched.authorization,

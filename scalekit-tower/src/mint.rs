@@ -1,0 +1,152 @@
+//! The gate every portal endpoint passes, and minting behind it.
+//!
+//! [`Gate::admit`] runs, under one deadline: authorize (the app's decision,
+//! before any upstream call, so a refused user costs nothing upstream, not
+//! even an external-id lookup), resolve the organization, take one mint from
+//! the limits. [`Gate::mint`] then mints the link within the same deadline.
+//! The layer and the refresh endpoint both mint through it; an endpoint that
+//! reads instead of minting calls `admit` alone.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use http::request::Parts;
+use tokio::time::Instant;
+
+use crate::authorize::{Authorizer, Decision};
+use crate::client::Client;
+use crate::failure::PortalLinkFailure;
+use crate::limit::MintLimit;
+use crate::link::Feature;
+use crate::organization_id::OrganizationId;
+use crate::outcome::PortalLinkOutcome;
+use crate::resolve::{OrganizationResolver, ResolveError};
+
+pub(crate) type MintFuture = Pin<Box<dyn Future<Output = PortalLinkOutcome> + Send>>;
+
+/// Who may open the portal for which organization, and how often.
+#[derive(Clone)]
+pub(crate) struct Gate<R> {
+    pub(crate) client: Client,
+    pub(crate) resolver: R,
+    pub(crate) authorizer: Authorizer,
+    pub(crate) limit: MintLimit,
+    pub(crate) features: Arc<[Feature]>,
+}
+
+/// A request the gate let through: its organization and its deadline.
+pub(crate) struct Admitted {
+    pub(crate) organization: OrganizationId,
+    pub(crate) deadline: Instant,
+}
+
+impl<R: OrganizationResolver> Gate<R> {
+    /// A gate with no authorization step and no limit.
+    pub(crate) fn open(client: Client, resolver: R) -> Self {
+        Self {
+            client,
+            resolver,
+            authorizer: Authorizer::default(),
+            limit: MintLimit::unlimited(),
+            features: Arc::from([]),
+        }
+    }
+
+    /// Authorizes, resolves and takes from the limits; `Err` is the outcome
+    /// to answer instead (refused, no organization, limited, failed).
+    pub(crate) fn admit(
+        &self,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Admitted, PortalLinkOutcome>> + Send + 'static {
+        // Everything that reads the request happens now; the future owns
+        // what it needs.
+        let decision = self.authorizer.decide(parts);
+        let user = self.limit.user_key(parts);
+        let resolving = match &decision {
+            Decision::Ready(Ok(false)) | Decision::Ready(Err(_)) => None,
+            _ => Some(self.resolver.resolve(parts)),
+        };
+        let limit = self.limit.clone();
+        let timeout = self.client.config().timeout();
+        async move {
+            let failed = |failure| Err(PortalLinkOutcome::Failed(Arc::new(failure)));
+            // Authorizing and resolving share the client's deadline, so
+            // neither a stuck session store nor a resolver that calls
+            // Scalekit itself (the external-id lookup) can stretch the
+            // request past it; the mint keeps the same deadline.
+            let deadline = Instant::now() + timeout;
+            let allowed = match decision {
+                Decision::Ready(allowed) => allowed,
+                Decision::Pending(deciding) => tokio::time::timeout_at(deadline, deciding)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(crate::authorize::AuthorizeError::new(format!(
+                            "the authorization check did not answer within {timeout:?}"
+                        )))
+                    }),
+            };
+            match allowed {
+                Ok(true) => {}
+                Ok(false) => return failed(PortalLinkFailure::Refused),
+                Err(err) => return failed(PortalLinkFailure::Authorizer(err)),
+            }
+            let Some(resolving) = resolving else {
+                return failed(PortalLinkFailure::Refused);
+            };
+            let resolved = match tokio::time::timeout_at(deadline, resolving).await {
+                Ok(resolved) => resolved,
+                Err(_) => Err(ResolveError::new(format!(
+                    "the organization resolver did not answer within {timeout:?}"
+                ))),
+            };
+            let organization = match resolved {
+                Err(err) => return failed(PortalLinkFailure::Resolver(err)),
+                Ok(None) => return Err(PortalLinkOutcome::NoOrganization),
+                Ok(Some(organization)) => organization,
+            };
+            if let Err((scope, retry_after)) = limit.take(user.as_deref(), &organization) {
+                return failed(PortalLinkFailure::Limited { scope, retry_after });
+            }
+            Ok(Admitted {
+                organization,
+                deadline,
+            })
+        }
+    }
+
+    /// Admits the request, then mints a link for its organization.
+    pub(crate) fn mint(&self, parts: &Parts) -> MintFuture {
+        let admitting = self.admit(parts);
+        let client = self.client.clone();
+        let features = self.features.clone();
+        Box::pin(async move {
+            let outcome = match admitting.await {
+                Err(outcome) => outcome,
+                // The client keeps the same deadline itself (one timer, not two).
+                Ok(Admitted {
+                    organization,
+                    deadline,
+                }) => match client
+                    .generate_portal_link_until(&organization, &features, deadline)
+                    .await
+                {
+                    Ok(link) => PortalLinkOutcome::Minted(link),
+                    Err(err) => {
+                        PortalLinkOutcome::Failed(Arc::new(PortalLinkFailure::Scalekit(err)))
+                    }
+                },
+            };
+            if let PortalLinkOutcome::Failed(failure) = &outcome {
+                let kind = failure.kind().code();
+                if matches!(**failure, PortalLinkFailure::Refused) {
+                    // The app's own decision, not a fault.
+                    tracing::info!(kind, "portal refused by the app's authorization");
+                } else {
+                    tracing::warn!(error = %failure, kind, "no portal link for this request");
+                }
+            }
+            outcome
+        })
+    }
+}
