@@ -11,8 +11,8 @@
 //!   request extensions ([`PortalLinkOutcome`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
 //!   the portal session expires;
-//! - [`template`]: the iframe and listener-script snippets, for minijinja or
-//!   as plain HTML.
+//! - `template` (feature `template`, on by default): the iframe and
+//!   listener-script snippets, for minijinja or as plain HTML.
 //!
 //! The axum extractor for the link lives in `scalekit-axum-extract`.
 //!
@@ -33,6 +33,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod config;
@@ -47,7 +48,9 @@ mod outcome;
 mod portal_link_response;
 pub mod refresh;
 pub mod resolve;
+#[cfg(feature = "template")]
 pub mod template;
+mod tls;
 mod token;
 mod transport;
 
@@ -65,4 +68,5 @@ pub use organization::{
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
 pub use outcome::{PortalLinkFailure, PortalLinkOutcome};
 pub use refresh::RefreshEndpoint;
+#[cfg(feature = "template")]
 pub use template::PortalEmbed;
