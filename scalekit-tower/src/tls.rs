@@ -84,7 +84,10 @@ mod tests {
         let result = prepare(&url).map_err(|err| err.to_string());
         if !HAS_TLS {
             let err = result.unwrap_err();
-            assert!(err.contains("no TLS") && err.contains("`rustls-ring`"), "{err}");
+            assert!(
+                err.contains("no TLS") && err.contains("`rustls-ring`"),
+                "{err}"
+            );
         } else if cfg!(all(
             feature = "rustls-no-provider",
             not(feature = "rustls"),
