@@ -4,7 +4,7 @@
 //! starts a local Scalekit emulator in the same process; with them it talks
 //! to real Scalekit.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 
 use scalekit_demo::Upstream;
@@ -32,6 +32,9 @@ async fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
+        // Colours only for a person at a terminal: none in a file or a pipe,
+        // none under NO_COLOR.
+        .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let _ = dotenvy::dotenv();
 
