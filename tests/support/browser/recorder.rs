@@ -122,23 +122,6 @@ pub fn names(events: &[RecordedEvent]) -> Vec<&str> {
 }
 
 impl Browser {
-    /// What the page recorded, for failure messages (best effort).
-    pub async fn diagnostics(&self) -> String {
-        let recorded = self
-            .client()
-            .execute("return window.__scalekit || null;", Vec::new())
-            .await
-            .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-            .unwrap_or_else(|e| format!("(cannot read window.__scalekit: {e})"));
-        let url = self
-            .client()
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        format!("page: {url}\nrecorded: {recorded}")
-    }
-
     /// The `scalekit:*` events recorded in the current page so far.
     pub async fn events(&self) -> Vec<RecordedEvent> {
         let value = self
