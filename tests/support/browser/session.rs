@@ -33,7 +33,7 @@ fn slots() -> &'static Semaphore {
     })
 }
 
-/// A headless Chromium session of one test. See the [module docs](self).
+/// A headless Chromium session of one test. See the [module docs](super).
 pub struct Browser {
     client: Client,
     driver: Driver,
