@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use scalekit_emulator::{Emulator, VerificationOutcome, demo};
 use serde_json::{Value, json};
 
@@ -109,8 +110,7 @@ async fn session(driver: &Driver, chromium: &Path) -> Client {
     let Value::Object(capabilities) = capabilities else {
         unreachable!("an object literal")
     };
-    ClientBuilder::rustls()
-        .expect("TLS roots")
+    ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await

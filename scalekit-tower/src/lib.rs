@@ -14,8 +14,8 @@
 //!   [`FailureKind`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
 //!   the portal session expires, with the same authorization;
-//! - [`template`]: the iframe and listener-script snippets, for minijinja or
-//!   as plain HTML.
+//! - `template` (feature `template`, on by default): the iframe and
+//!   listener-script snippets, for minijinja or as plain HTML.
 //!
 //! The axum extractor for the link lives in `scalekit-axum-extract`.
 //!
@@ -40,6 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorize;
 mod client;
@@ -57,8 +58,10 @@ mod outcome;
 mod refresh;
 pub mod resolve;
 mod service;
+#[cfg(feature = "template")]
 pub mod template;
 mod text;
+mod tls;
 pub mod webhook;
 
 pub use authorize::AuthorizeError;

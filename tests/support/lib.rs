@@ -4,6 +4,8 @@
 //! Nothing here is part of the published crates.
 
 pub mod browser;
+#[cfg(doctest)]
+mod readme;
 
 use std::net::SocketAddr;
 use std::time::Duration;

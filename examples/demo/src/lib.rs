@@ -1,7 +1,7 @@
 //! The demo app: a small SaaS settings page that embeds Scalekit's admin
 //! portal with `scalekit-tower`, exactly as a user of the kit would write it.
 //!
-//! - `/`: pick a demo user (a cookie session, nothing more);
+//! - `/`: pick a demo user (a `tower-sessions` session, nothing more);
 //! - `/settings`: the settings page, behind [`PortalLinkLayer`], with the
 //!   portal snippet and a live log of the portal's events;
 //! - `/settings/portal/refresh`: the refresh endpoint the snippet calls when
@@ -44,6 +44,9 @@ pub use session::{DEMO_USERS, DemoUser};
 
 /// The path of the refresh endpoint.
 pub const REFRESH_PATH: &str = "/settings/portal/refresh";
+
+/// How long a sign-in lasts without a request.
+pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Which Scalekit the demo talks to.
 #[derive(Debug)]
@@ -141,8 +144,15 @@ pub async fn start(
 
 /// The demo's routes, for a client of any Scalekit.
 pub fn router(client: Client) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    router_with_session_timeout(client, SESSION_IDLE_TIMEOUT)
+}
+
+/// [`router`] with sign-ins that expire after `idle` without a request.
+pub fn router_with_session_timeout(
+    client: Client,
+    idle: Duration,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let pages = Arc::new(pages::Pages::new(client.config().portal_origin())?);
-    let sessions = session::Sessions::default();
     let frame_src: Arc<str> = client.config().portal_origin().into();
     // The app's tenant id comes from its own session; Scalekit's external-id
     // lookup maps it to the organization (cached briefly; links never are).
@@ -172,14 +182,14 @@ pub fn router(client: Client) -> Result<Router, Box<dyn std::error::Error + Send
         .route_layer(portal.clone())
         .merge(refresh_route(REFRESH_PATH, portal.refresh_endpoint()))
         .route("/", get(pages::home))
-        .route("/login", post(session::login).with_state(sessions.clone()))
-        .route(
-            "/logout",
-            post(session::logout).with_state(sessions.clone()),
-        )
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
         .route("/static/demo.css", get(pages::stylesheet))
         .route("/static/demo.js", get(pages::script))
         .with_state(pages)
-        .layer(middleware::from_fn_with_state(sessions, session::load_user))
+        // The app's auth: the session layer, then the user it holds put in
+        // the request extensions for the pages and the resolver.
+        .layer(middleware::from_fn(session::load_user))
+        .layer(session::layer(idle))
         .layer(middleware::from_fn_with_state(frame_src, security::headers)))
 }
