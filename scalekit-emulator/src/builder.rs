@@ -9,13 +9,17 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use tokio::task::JoinHandle;
+
 use crate::demo;
-use crate::emulator::Emulator;
-use crate::ids;
-use crate::organization::{Conflict, Organization, OrganizationStore, validate_id};
-use crate::origins::{InvalidOrigin, ParentOrigins};
-use crate::routes::router;
+use crate::router::router;
 use crate::state::{Config, Shared};
+use crate::store::changes::ChangeObserver;
+use crate::store::domains::VerificationOutcome;
+use crate::store::ids;
+use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
+use crate::store::parent_origins::{InvalidOrigin, ParentOrigins};
+use crate::store::{Store, StoreSeed};
 
 /// Default `expires_in` of access tokens, as Scalekit answers.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
@@ -78,7 +82,8 @@ impl std::error::Error for StartError {
     }
 }
 
-/// Builds an [`Emulator`]; get one from [`Emulator::builder`].
+/// Builds an [`Emulator`](crate::Emulator); get one from
+/// [`Emulator::builder`](crate::Emulator::builder).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -112,6 +117,8 @@ pub struct EmulatorBuilder {
     seed_demo_organizations: bool,
     organizations: Vec<(String, String, Option<String>)>,
     port: u16,
+    domain_verification_outcome: VerificationOutcome,
+    change_observers: Vec<ChangeObserver>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -131,6 +138,11 @@ impl fmt::Debug for EmulatorBuilder {
             .field("seed_demo_organizations", &self.seed_demo_organizations)
             .field("organizations", &self.organizations)
             .field("port", &self.port)
+            .field(
+                "domain_verification_outcome",
+                &self.domain_verification_outcome,
+            )
+            .field("change_observers", &self.change_observers.len())
             .finish()
     }
 }
@@ -149,6 +161,8 @@ impl Default for EmulatorBuilder {
             seed_demo_organizations: true,
             organizations: Vec::new(),
             port: 0,
+            domain_verification_outcome: VerificationOutcome::Verified,
+            change_observers: Vec::new(),
         }
     }
 }
@@ -248,8 +262,39 @@ impl EmulatorBuilder {
         self
     }
 
-    fn organization_store(&self) -> Result<OrganizationStore, StartError> {
-        let mut store = OrganizationStore::default();
+    /// What a domain verification finds when no outcome is queued with
+    /// [`Faults::next_domain_verifications`](crate::Faults::next_domain_verifications).
+    /// Default [`VerificationOutcome::Verified`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+    /// use scalekit_emulator::{Emulator, VerificationOutcome};
+    ///
+    /// let emu = Emulator::builder()
+    ///     .domain_verification_outcome(VerificationOutcome::Failed)
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn domain_verification_outcome(mut self, outcome: VerificationOutcome) -> Self {
+        self.domain_verification_outcome = outcome;
+        self
+    }
+
+    /// Registers a function told about every state change, in order, after
+    /// the store has released its locks (see [`crate::store::changes`]).
+    /// The webhook deliveries plug in here.
+    #[must_use]
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn observe_changes(mut self, observer: ChangeObserver) -> Self {
+        self.change_observers.push(observer);
+        self
+    }
+
+    fn organization_store(&self) -> Result<Organizations, StartError> {
+        let mut store = Organizations::default();
         if self.seed_demo_organizations {
             for seed in demo::ORGANIZATIONS {
                 let connection_type = store.next_connection_type();
@@ -303,9 +348,10 @@ impl EmulatorBuilder {
         Ok(store)
     }
 
-    /// Binds 127.0.0.1 and starts serving; returns once the listener is
-    /// bound, so requests can be sent right away.
-    pub async fn start(self) -> Result<Emulator, StartError> {
+    /// Binds 127.0.0.1 and starts serving (see
+    /// [`start`](EmulatorBuilder::start), which wraps this in an
+    /// [`Emulator`](crate::Emulator)).
+    pub(crate) async fn launch(self) -> Result<Launched, StartError> {
         let client_id = self
             .client_id
             .clone()
@@ -335,6 +381,15 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let base_url = format!("http://{addr}");
 
+        let store = Arc::new(Store::new(
+            StoreSeed {
+                environment_id: ids::prefixed_digits("env_", 17),
+                organizations,
+                origins,
+                default_verification: self.domain_verification_outcome,
+            },
+            self.change_observers,
+        ));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let config = Config {
             client_id,
@@ -347,9 +402,8 @@ impl EmulatorBuilder {
         let shared = Arc::new(Shared::new(
             config,
             base_url,
-            origins,
+            store,
             self.legacy_events,
-            organizations,
             shutdown_rx,
         ));
         let app = router(shared.clone());
@@ -364,6 +418,20 @@ impl EmulatorBuilder {
             }
         });
         tracing::info!(%addr, "scalekit emulator listening");
-        Ok(Emulator::new(shared, addr, shutdown_tx, task))
+        Ok(Launched {
+            shared,
+            addr,
+            shutdown: shutdown_tx,
+            task,
+        })
     }
+}
+
+/// A server that [`EmulatorBuilder::launch`] started.
+#[derive(Debug)]
+pub(crate) struct Launched {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) task: JoinHandle<()>,
 }

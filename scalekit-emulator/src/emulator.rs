@@ -2,18 +2,18 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::builder::{EmulatorBuilder, StartError};
+use crate::builder::{EmulatorBuilder, Launched, StartError};
 use crate::faults::Faults;
-use crate::organization::OrganizationInfo;
-use crate::origins::InvalidOrigin;
-use crate::state::{Shared, lock};
-use crate::stats::Stats;
+use crate::state::Shared;
+use crate::store::counters::Stats;
+use crate::store::organizations::OrganizationInfo;
+use crate::store::parent_origins::InvalidOrigin;
 
 /// How long [`Emulator::shutdown`] waits for open requests before it
 /// aborts the server.
@@ -47,22 +47,27 @@ impl fmt::Debug for Emulator {
     }
 }
 
-impl Emulator {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        addr: SocketAddr,
-        shutdown: watch::Sender<bool>,
-        task: JoinHandle<()>,
-    ) -> Self {
-        Self {
-            faults: Faults::new(shared.clone()),
+impl EmulatorBuilder {
+    /// Binds 127.0.0.1 and starts serving; returns once the listener is
+    /// bound, so requests can be sent right away.
+    pub async fn start(self) -> Result<Emulator, StartError> {
+        let Launched {
+            shared,
+            addr,
+            shutdown,
+            task,
+        } = self.launch().await?;
+        Ok(Emulator {
+            faults: Faults::new(shared.store.clone()),
             shared,
             addr,
             shutdown,
             task: Some(task),
-        }
+        })
     }
+}
 
+impl Emulator {
     /// A builder with the defaults (random credentials, demo organizations,
     /// Scalekit's lifetimes, a free port).
     pub fn builder() -> EmulatorBuilder {
@@ -100,16 +105,22 @@ impl Emulator {
         &self.shared.config.client_secret
     }
 
+    /// The environment's id (`env_...`), as Scalekit's webhooks and domain
+    /// records carry it. Random per emulator.
+    pub fn environment_id(&self) -> &str {
+        self.shared.store.environment_id()
+    }
+
     /// The access tokens the token endpoint has issued (live, expired or
     /// revoked; each is forgotten an hour after it ends), so a test can check
     /// that none of them leaks into logs, pages or error messages.
     pub fn issued_tokens(&self) -> Vec<String> {
-        lock(&self.shared.tokens).remembered()
+        self.shared.store.issued_tokens()
     }
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
-        self.shared.counters.snapshot()
+        self.shared.store.counters.snapshot()
     }
 
     /// The fault controls.
@@ -121,16 +132,12 @@ impl Emulator {
     /// once the host app knows its own port. Pages served afterwards allow
     /// it.
     pub fn add_allowed_parent_origin(&self, origin: &str) -> Result<(), InvalidOrigin> {
-        self.shared
-            .origins
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .add(origin)
+        self.shared.store.add_parent_origin(origin)
     }
 
     /// The registered parent origins, normalized, in registration order.
     pub fn allowed_parent_origins(&self) -> Vec<String> {
-        self.shared.parent_origins().as_slice().to_vec()
+        self.shared.store.parent_origins().as_slice().to_vec()
     }
 
     /// Switches the event vocabulary of pages and toggles served from now on.
@@ -145,15 +152,14 @@ impl Emulator {
 
     /// A copy of one organization, if it exists.
     pub fn organization(&self, id: &str) -> Option<OrganizationInfo> {
-        lock(&self.shared.organizations).get(id).map(|o| o.info())
+        self.shared.store.organization(id).map(|o| o.info())
     }
 
     /// Copies of all organizations, in creation order.
     pub fn organizations(&self) -> Vec<OrganizationInfo> {
-        lock(&self.shared.organizations)
-            .filtered(None)
-            .map(|o| o.info())
-            .collect()
+        self.shared.store.with_organizations(|organizations| {
+            organizations.filtered(None).map(|o| o.info()).collect()
+        })
     }
 
     /// Stops accepting connections, releases hanging requests, waits up to

@@ -1,133 +1,13 @@
-//! Fault injection: make the emulator slow, failing, malformed, hanging or
-//! abruptly closed, on purpose, so clients can be tested against it.
-//!
-//! See [`Faults`] for the controls.
+//! Fault controls: make the emulator slow, failing, malformed, hanging or
+//! abruptly closed on purpose, revoke its tokens, and decide what domain
+//! verifications find, so clients can be tested against it.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::state::{Shared, lock};
-use crate::stats::Endpoint;
-
-/// Which requests a fault applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FaultScope {
-    /// `POST /oauth/token` only.
-    Token,
-    /// Every REST call under `/api/v1`.
-    Api,
-    /// `PUT /api/v1/organizations/{id}/portal_links` only.
-    PortalLinks,
-    /// The token endpoint and every REST call.
-    TokenAndApi,
-}
-
-impl FaultScope {
-    /// Whether a request to `endpoint` is in this scope.
-    pub fn matches(self, endpoint: Endpoint) -> bool {
-        match self {
-            Self::Token => endpoint == Endpoint::Token,
-            Self::Api => endpoint.is_api(),
-            Self::PortalLinks => endpoint == Endpoint::GeneratePortalLink,
-            Self::TokenAndApi => endpoint == Endpoint::Token || endpoint.is_api(),
-        }
-    }
-}
-
-/// What an armed fault does to the request that takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FaultAction {
-    /// Answer `status` with an error body, optionally with `Retry-After`.
-    Fail {
-        status: u16,
-        retry_after: Option<u64>,
-    },
-    /// Answer 200 with truncated JSON.
-    Malformed,
-    /// Never answer (until the client gives up or the emulator shuts down).
-    Hang,
-    /// Start a 200 response, then abort the connection mid-body.
-    Reset,
-    /// (portal_links) A successful answer whose link lacks `location`.
-    OmitLocation,
-    /// (portal_links) A successful answer with this `location`.
-    OverrideLocation(String),
-}
-
-impl FaultAction {
-    /// Shape faults change a successful portal_links answer instead of
-    /// replacing the response.
-    fn is_shape(&self) -> bool {
-        matches!(self, Self::OmitLocation | Self::OverrideLocation(_))
-    }
-}
-
-#[derive(Debug)]
-struct Armed {
-    scope: FaultScope,
-    remaining: u32,
-    action: FaultAction,
-}
-
-#[derive(Debug, Default)]
-struct FaultState {
-    latency: Vec<(FaultScope, Duration)>,
-    armed: VecDeque<Armed>,
-}
-
-/// The armed faults of one emulator.
-#[derive(Debug, Default)]
-pub(crate) struct FaultQueue {
-    state: Mutex<FaultState>,
-}
-
-impl FaultQueue {
-    fn arm(&self, scope: FaultScope, count: u32, action: FaultAction) {
-        if count > 0 {
-            lock(&self.state).armed.push_back(Armed {
-                scope,
-                remaining: count,
-                action,
-            });
-        }
-    }
-
-    /// Takes one use of the first armed fault that matches.
-    fn take(&self, want: impl Fn(&Armed) -> bool) -> Option<FaultAction> {
-        let mut state = lock(&self.state);
-        let index = state.armed.iter().position(want)?;
-        let armed = &mut state.armed[index];
-        armed.remaining -= 1;
-        let action = armed.action.clone();
-        if armed.remaining == 0 {
-            state.armed.remove(index);
-        }
-        Some(action)
-    }
-
-    /// The next interrupting fault for a request to `endpoint`, if any.
-    pub(crate) fn take_interrupting(&self, endpoint: Endpoint) -> Option<FaultAction> {
-        self.take(|armed| !armed.action.is_shape() && armed.scope.matches(endpoint))
-    }
-
-    /// The next shape fault for a successful portal_links answer, if any.
-    pub(crate) fn take_link_shape(&self) -> Option<FaultAction> {
-        self.take(|armed| armed.action.is_shape())
-    }
-
-    /// The latency to add to a request to `endpoint` (the largest of the
-    /// matching settings).
-    pub(crate) fn latency(&self, endpoint: Endpoint) -> Option<Duration> {
-        lock(&self.state)
-            .latency
-            .iter()
-            .filter(|(scope, _)| scope.matches(endpoint))
-            .map(|(_, latency)| *latency)
-            .max()
-    }
-}
+use crate::store::Store;
+use crate::store::domains::VerificationOutcome;
+use crate::store::fault_queue::{FaultAction, FaultQueue, FaultScope};
 
 /// Per-instance fault controls, from [`Emulator::faults`](crate::Emulator::faults).
 ///
@@ -157,35 +37,31 @@ impl FaultQueue {
 /// ```
 #[derive(Clone)]
 pub struct Faults {
-    shared: Arc<Shared>,
+    store: Arc<Store>,
 }
 
 impl std::fmt::Debug for Faults {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Faults")
-            .field("state", &*lock(&self.shared.faults.state))
+            .field("queue", &self.store.faults)
             .finish()
     }
 }
 
 impl Faults {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        Self { store }
     }
 
     fn queue(&self) -> &FaultQueue {
-        &self.shared.faults
+        &self.store.faults
     }
 
     /// Delays every request in `scope` by `latency` before it is answered,
     /// until changed; `Duration::ZERO` removes the setting. When several
     /// scopes match a request, the largest latency applies.
     pub fn set_latency(&self, scope: FaultScope, latency: Duration) {
-        let mut state = lock(&self.queue().state);
-        state.latency.retain(|(s, _)| *s != scope);
-        if !latency.is_zero() {
-            state.latency.push((scope, latency));
-        }
+        self.queue().set_latency(scope, latency);
     }
 
     /// Answers the next `count` requests in `scope` with HTTP `status` and an
@@ -251,71 +127,40 @@ impl Faults {
     /// Revokes every access token issued so far: REST calls with them get
     /// 401 (code 16). Tokens issued afterwards work.
     pub fn revoke_tokens(&self) {
-        let revoked = lock(&self.shared.tokens).revoke_all();
+        let revoked = self.store.revoke_tokens();
         tracing::debug!(revoked, "revoked all access tokens");
     }
 
-    /// Removes every armed fault and every latency setting.
+    /// Decides what the next `count` domain verifications find (the
+    /// portal's "verify" button): [`VerificationOutcome::Verified`] or
+    /// [`VerificationOutcome::Failed`]. Later verifications find the
+    /// builder's
+    /// [`domain_verification_outcome`](crate::EmulatorBuilder::domain_verification_outcome).
+    /// At most 10 000 outcomes stay queued.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scalekit_emulator::{Emulator, VerificationOutcome};
+    ///
+    /// let emu = Emulator::builder().start().await?;
+    /// emu.faults().next_domain_verifications(1, VerificationOutcome::Failed);
+    /// assert_eq!(emu.faults().pending(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn next_domain_verifications(&self, count: u32, outcome: VerificationOutcome) {
+        self.queue().queue_domain_verifications(count, outcome);
+    }
+
+    /// Removes every armed fault, every latency setting and every queued
+    /// domain-verification outcome.
     pub fn clear(&self) {
-        let mut state = lock(&self.queue().state);
-        state.latency.clear();
-        state.armed.clear();
+        self.queue().clear();
     }
 
-    /// How many one-shot fault uses are still armed.
+    /// How many one-shot fault uses (queued domain-verification outcomes
+    /// included) are still armed.
     pub fn pending(&self) -> u32 {
-        lock(&self.queue().state)
-            .armed
-            .iter()
-            .map(|armed| armed.remaining)
-            .sum()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn faults_are_taken_in_order_and_by_scope() {
-        let queue = FaultQueue::default();
-        queue.arm(FaultScope::Token, 1, FaultAction::Hang);
-        queue.arm(FaultScope::Api, 2, FaultAction::Malformed);
-        queue.arm(FaultScope::PortalLinks, 1, FaultAction::OmitLocation);
-        assert_eq!(queue.take_interrupting(Endpoint::PortalPage), None);
-        assert_eq!(
-            queue.take_interrupting(Endpoint::GeneratePortalLink),
-            Some(FaultAction::Malformed)
-        );
-        assert_eq!(
-            queue.take_interrupting(Endpoint::Token),
-            Some(FaultAction::Hang)
-        );
-        assert_eq!(queue.take_interrupting(Endpoint::Token), None);
-        assert_eq!(
-            queue.take_interrupting(Endpoint::GetOrganization),
-            Some(FaultAction::Malformed)
-        );
-        assert_eq!(queue.take_interrupting(Endpoint::GeneratePortalLink), None);
-        assert_eq!(queue.take_link_shape(), Some(FaultAction::OmitLocation));
-        assert_eq!(queue.take_link_shape(), None);
-    }
-
-    #[test]
-    fn latency_takes_the_largest_match() {
-        let queue = FaultQueue::default();
-        lock(&queue.state).latency.extend([
-            (FaultScope::Api, Duration::from_millis(5)),
-            (FaultScope::TokenAndApi, Duration::from_millis(9)),
-        ]);
-        assert_eq!(
-            queue.latency(Endpoint::Token),
-            Some(Duration::from_millis(9))
-        );
-        assert_eq!(
-            queue.latency(Endpoint::ListOrganizations),
-            Some(Duration::from_millis(9))
-        );
-        assert_eq!(queue.latency(Endpoint::PortalPage), None);
+        self.queue().pending()
     }
 }

@@ -1,7 +1,8 @@
 //! A local server that behaves like Scalekit: the OAuth client-credentials
-//! token endpoint, the organization REST API, and admin-portal pages that
-//! post the portal's events to the embedding page. Demos and tests run
-//! offline against it.
+//! token endpoint, the organization REST API and status reads (connections,
+//! directories, domains), and admin-portal pages (SSO, directory sync,
+//! domain verification) that post the portal's events to the embedding
+//! page. Demos and tests run offline against it.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -59,9 +60,20 @@
 //! | `GET /api/v1/organizations:external/{external_id}` | `{"organization":{...}}` |
 //! | `GET /api/v1/organizations?page_size=10..100&page_token=&external_id=` | `{"organizations":[...],"next_page_token","prev_page_token","total_size"}` |
 //! | `POST /api/v1/organizations` (JSON `display_name`, `external_id`, `metadata`) | 201 `{"organization":{...}}`; a duplicate `external_id` is 409, code 6 |
-//! | `PATCH /api/v1/organizations/{id}/settings` (JSON `features:[{name,enabled}]`) | `{"organization":{...}}` |
+//! | `PATCH /api/v1/organizations/{id}/settings` (JSON `features:[{name,enabled}]`, names `sso`, `dir_sync`, `domain_verification`, `session_policy`) | `{"organization":{...}}` |
+//! | `GET /api/v1/connections?organization_id=&domain=&include=all` | `{"connections":[{id,key_id,organization_id,organization_name,type,provider,provider_key,status,enabled,domains}]}`; without `include=all` only `COMPLETED` and enabled ones |
+//! | `GET /api/v1/organizations/{id}/directories` | `{"directories":[{id,organization_id,name,directory_type,directory_provider,enabled,status,groups_tracked,total_users,total_groups}]}` |
+//! | `GET /api/v1/organizations/{id}/domains?page_size=1..100&page_number=&domain_type=` | `{"domains":[{id,domain,domain_type,organization_id,environment_id,verification_status,verification_method,create_time,update_time}],"page_number","page_size"}` |
 //! | `GET /magicLink/{id}` | the admin-portal page (see below) |
-//! | `POST /magicLink/{id}/features` | what the page's buttons call (see below) |
+//! | `POST /magicLink/{id}/features` | what the page's SSO and directory buttons call (see below) |
+//! | `POST /magicLink/{id}/domains`, `POST .../domains/{domain_id}/verify`, `DELETE .../domains/{domain_id}` | what the page's domain section calls (see below) |
+//!
+//! The status reads answer with the field names of the reference OpenAPI
+//! description (snake_case). An organization's SSO connection
+//! (`conn_...`, OIDC or SAML, provider `OKTA`) exists once its admin used
+//! the portal's SSO section (seeded organizations with SSO on have one);
+//! the first Enable makes it `COMPLETED`. Its directory (`dir_...`, SCIM,
+//! provider `MICROSOFT_AD`) likewise.
 //!
 //! Every `/api/v1` call needs `Authorization: Bearer <token>`; errors are
 //! `{"code","message","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code"}]}`
@@ -92,51 +104,75 @@
 //! | `sso-enable`, `sso-disable` | SSO buttons (posts `ORGANIZATION_SSO_ENABLED` / `_DISABLED`) |
 //! | `scim-enable`, `scim-disable` | directory-sync buttons (`ORGANIZATION_DIRECTORY_ENABLED` / `_DISABLED`) |
 //! | `sso-state`, `scim-state` | `Enabled` / `Disabled`, also as `data-enabled="true"` / `"false"` |
-//! | `sso-section`, `scim-section` | the two sections (only those the link's `features` ask for; both when it asks for neither) |
+//! | `sso-section`, `scim-section` | the two sections (only those the link's `features` ask for; all modules when it asks for none of `sso`, `dir_sync`, `domain_verification`) |
+//! | `domain-section` | the domain-verification module: shown when the link asks for `domain_verification` (or for no module) and the organization's `domain_verification` setting is on |
+//! | `domain-form`, `domain-input`, `domain-add` | the form that adds a domain |
+//! | `domain-list` | the list of domains; `domain-empty` when there is none |
+//! | `domain-{domain_id}` | one domain: `data-domain`, `data-domain-id`, `data-verification-status` (`PENDING`, `VERIFIED`, `FAILED`) |
+//! | `domain-status-{domain_id}` | its status text |
+//! | `domain-txt-name-{domain_id}`, `domain-txt-value-{domain_id}` | the TXT record to publish (until verified) |
+//! | `domain-verify-{domain_id}`, `domain-delete-{domain_id}` | its buttons (`data-domain-action="verify"` / `"delete"`; no verify button once verified) |
+//! | `other-features` | requested features that have no section on the page |
 //!
 //! `<body data-portal-state>` is `active`, `expired` or `failed`. The buttons
 //! call `POST /magicLink/{id}/features` with header `X-Portal-Session`
 //! (a per-session secret in the page) and body
 //! `{"feature":"sso"|"dir_sync","enabled":bool}`; the change is visible
-//! through `GET /api/v1/organizations/{id}`. After the session ends the
-//! server refuses toggles with 401 and the page disables its buttons.
+//! through `GET /api/v1/organizations/{id}` and the status reads. The domain
+//! section calls `POST /magicLink/{id}/domains` (`{"domain":"example.com"}`),
+//! `POST /magicLink/{id}/domains/{domain_id}/verify` and
+//! `DELETE /magicLink/{id}/domains/{domain_id}` with the same header; each
+//! answers `{"domain","html","status_text"}` and the page replaces
+//! `#domain-list` with `html`. What a verification finds is up to the test:
+//! [`Faults::next_domain_verifications`] or
+//! [`EmulatorBuilder::domain_verification_outcome`] (default: verified).
+//! After the session ends the server refuses these calls with 401 and the
+//! page disables its buttons.
 //!
 //! # Tests
 //!
 //! Every emulator has its own state, port and counters ([`Emulator::stats`])
 //! and its own fault controls ([`Emulator::faults`], see [`Faults`]).
+//!
+//! # Layout
+//!
+//! Modules form layers; each uses only the ones below it:
+//!
+//! - top: `builder`, `emulator`, `faults` (the public handles) and `router`
+//!   (the whole application);
+//! - `api` (token, REST calls, errors, request reading, fault injection) and
+//!   `portal` (pages from minijinja templates, toggles, domains, events; it
+//!   uses the API's error shape and request reading);
+//! - `state`: what the handlers share (settings, the store, shutdown);
+//! - `store`: records and collections, counters, the fault queue and the
+//!   change feed, with no HTTP types. Every state change is queued while the
+//!   store's lock is held and handed to the observers registered on the
+//!   builder after it is released, in order; whatever reacts to changes
+//!   (webhook deliveries) depends on the store, never the reverse.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+mod api;
 mod builder;
 pub mod demo;
 mod emulator;
-mod errors;
-mod fault_injection;
 mod faults;
-mod html;
-mod ids;
-mod organization;
-mod organizations;
-mod origins;
-mod portal_events;
-mod portal_links;
-mod portal_page;
-mod portal_store;
-mod portal_toggle;
-mod routes;
+mod portal;
+mod router;
 mod state;
-mod stats;
-mod timefmt;
-mod token;
+mod store;
+#[cfg(test)]
+mod tests;
 
 pub use builder::{
     DEFAULT_LINK_LIFETIME, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_WARNING_BEFORE,
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, StartError,
 };
 pub use emulator::Emulator;
-pub use faults::{FaultScope, Faults};
-pub use organization::OrganizationInfo;
-pub use origins::InvalidOrigin;
-pub use stats::{Endpoint, Stats};
+pub use faults::Faults;
+pub use store::counters::{Endpoint, Stats};
+pub use store::domains::VerificationOutcome;
+pub use store::fault_queue::FaultScope;
+pub use store::organizations::OrganizationInfo;
+pub use store::parent_origins::InvalidOrigin;

@@ -5,128 +5,141 @@
 //!                   [--client-id ID] [--client-secret SECRET] [--no-demo-organizations]
 //!                   [--token-lifetime SECS] [--link-lifetime SECS]
 //!                   [--session-lifetime SECS] [--warning-before SECS]
+//!                   [--domain-verification verified|failed]
 //! ```
 //!
-//! Prints the three `SCALEKIT_*` lines to export on standard output; logs go
-//! to standard error (`RUST_LOG` filters them).
+//! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
+//! standard error (`RUST_LOG` filters them), coloured only on a terminal.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use scalekit_emulator::{Emulator, EmulatorBuilder, demo};
+use clap::{Parser, ValueEnum};
+use scalekit_emulator::{Emulator, EmulatorBuilder, VerificationOutcome, demo};
 
-const USAGE: &str = "\
-Usage: scalekit-emulator [OPTIONS]
+/// Runs a local Scalekit (token endpoint, REST API, admin portal) on 127.0.0.1.
+#[derive(Parser)]
+#[command(name = "scalekit-emulator", version)]
+struct Args {
+    /// Port to listen on (0 picks a free port; an empty PORT counts as unset).
+    #[arg(long, env = "PORT", default_value = "8787", value_name = "N", value_parser = port)]
+    port: u16,
 
-Runs a local Scalekit (token endpoint, REST API, admin portal) on 127.0.0.1.
+    /// Parent origin allowed to embed the portal, e.g. http://127.0.0.1:3000 (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
 
-Options:
-  --port N                 port to listen on (default: $PORT, else 8787; 0 picks a free port)
-  --allow-origin ORIGIN    parent origin allowed to embed the portal, e.g. http://127.0.0.1:3000 (repeatable)
-  --legacy-events          post the older `type` event vocabulary
-  --client-id ID           client id to accept (default: random skc_...)
-  --client-secret SECRET   client secret to accept (default: random)
-  --no-demo-organizations  start without the demo organizations
-  --token-lifetime SECS    access-token lifetime (default 86399)
-  --link-lifetime SECS     unused portal-link lifetime (default 60)
-  --session-lifetime SECS  portal session length (default 21600)
-  --warning-before SECS    PORTAL_SESSION_WARNING lead (default 300)
-  -h, --help               show this help
-";
+    /// Post the older `type` event vocabulary (SSO_CONFIGURED, SCIM_CONFIGURED, SESSION_EXPIRED).
+    #[arg(long)]
+    legacy_events: bool,
 
+    /// Client id to accept (default: random skc_...).
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+
+    /// Client secret to accept (default: random).
+    #[arg(long, value_name = "SECRET")]
+    client_secret: Option<String>,
+
+    /// Start without the demo organizations.
+    #[arg(long)]
+    no_demo_organizations: bool,
+
+    /// Access-token lifetime in seconds.
+    #[arg(long, value_name = "SECS", default_value = "86399", value_parser = seconds)]
+    token_lifetime: Duration,
+
+    /// Lifetime of an unused portal link in seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
+    link_lifetime: Duration,
+
+    /// Portal session length in seconds.
+    #[arg(long, value_name = "SECS", default_value = "21600", value_parser = seconds)]
+    session_lifetime: Duration,
+
+    /// How long before the session ends PORTAL_SESSION_WARNING is posted, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "300", value_parser = seconds)]
+    warning_before: Duration,
+
+    /// What the portal's domain "verify" button finds.
+    #[arg(long, value_enum, value_name = "OUTCOME", default_value_t = DomainVerification::Verified)]
+    domain_verification: DomainVerification,
+}
+
+/// `--domain-verification` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DomainVerification {
+    /// The TXT record is found: domains become VERIFIED.
+    Verified,
+    /// The TXT record is not found: domains become FAILED.
+    Failed,
+}
+
+/// The port used when neither `--port` nor `PORT` gives one.
 const DEFAULT_PORT: u16 = 8787;
 
-/// What the command line asked for.
-#[derive(Debug)]
-enum Command {
-    Help,
-    Run(EmulatorBuilder),
+/// Parses a port number; an empty value (an empty `PORT`) means the default.
+fn port(text: &str) -> Result<u16, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_PORT);
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a port number (0-65535)"))
 }
 
-fn parse_port(text: &str, source: &str) -> Result<u16, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{source}: {text:?} is not a port number (0-65535)"))
-}
-
-fn parse_seconds(text: &str, flag: &str) -> Result<Duration, String> {
+/// Parses a whole number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
     text.trim()
         .parse()
         .map(Duration::from_secs)
-        .map_err(|_| format!("{flag}: {text:?} is not a number of seconds"))
+        .map_err(|_| format!("{text:?} is not a number of seconds"))
 }
 
-fn parse_args(
-    args: impl IntoIterator<Item = String>,
-    env_port: Option<String>,
-) -> Result<Command, String> {
-    let mut builder = Emulator::builder();
-    let mut port = match env_port {
-        Some(text) if !text.trim().is_empty() => parse_port(&text, "PORT")?,
-        _ => DEFAULT_PORT,
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => {
-                (name.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--port" => port = parse_port(&value("--port")?, "--port")?,
-            "--allow-origin" => builder = builder.allowed_parent_origin(value("--allow-origin")?),
-            "--client-id" => builder = builder.client_id(value("--client-id")?),
-            "--client-secret" => builder = builder.client_secret(value("--client-secret")?),
-            "--legacy-events" => builder = builder.legacy_events(true),
-            "--no-demo-organizations" => builder = builder.seed_demo_organizations(false),
-            flag @ ("--token-lifetime" | "--link-lifetime" | "--session-lifetime"
-            | "--warning-before") => {
-                let seconds = parse_seconds(&value(flag)?, flag)?;
-                builder = match flag {
-                    "--token-lifetime" => builder.token_lifetime(seconds),
-                    "--link-lifetime" => builder.link_lifetime(seconds),
-                    "--session-lifetime" => builder.session_lifetime(seconds),
-                    _ => builder.session_warning_before(seconds),
-                };
-            }
-            other => return Err(format!("unknown argument {other:?}")),
+impl Args {
+    /// The builder these arguments describe.
+    fn builder(self) -> EmulatorBuilder {
+        let mut builder = Emulator::builder()
+            .port(self.port)
+            .legacy_events(self.legacy_events)
+            .seed_demo_organizations(!self.no_demo_organizations)
+            .token_lifetime(self.token_lifetime)
+            .link_lifetime(self.link_lifetime)
+            .session_lifetime(self.session_lifetime)
+            .session_warning_before(self.warning_before)
+            .domain_verification_outcome(match self.domain_verification {
+                DomainVerification::Verified => VerificationOutcome::Verified,
+                DomainVerification::Failed => VerificationOutcome::Failed,
+            });
+        for origin in self.allow_origins {
+            builder = builder.allowed_parent_origin(origin);
         }
+        if let Some(id) = self.client_id {
+            builder = builder.client_id(id);
+        }
+        if let Some(secret) = self.client_secret {
+            builder = builder.client_secret(secret);
+        }
+        builder
     }
-    Ok(Command::Run(builder.port(port)))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "scalekit_emulator=info".into()),
         )
         .init();
 
-    let builder = match parse_args(std::env::args().skip(1), std::env::var("PORT").ok()) {
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Run(builder)) => builder,
-        Err(message) => {
-            eprintln!("scalekit-emulator: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let emu = match builder.start().await {
+    let emu = match args.builder().start().await {
         Ok(emu) => emu,
         Err(err) => {
             eprintln!("scalekit-emulator: {err}");
@@ -166,89 +179,101 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
-    fn parse(args: &[&str], env: Option<&str>) -> Result<Command, String> {
-        parse_args(args.iter().map(|s| s.to_string()), env.map(str::to_owned))
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("scalekit-emulator").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Args::command().debug_assert();
     }
 
     #[test]
     fn parses_flags() {
-        let Ok(Command::Run(builder)) = parse(
-            &[
-                "--port",
-                "0",
-                "--allow-origin=http://127.0.0.1:3000",
-                "--legacy-events",
-            ],
-            Some("9999"),
-        ) else {
-            panic!("expected run");
-        };
-        let debug = format!("{builder:?}");
+        let args = parse(&[
+            "--port",
+            "0",
+            "--allow-origin=http://127.0.0.1:3000",
+            "--allow-origin",
+            "http://localhost:4000",
+            "--legacy-events",
+            "--domain-verification",
+            "failed",
+        ])
+        .unwrap();
+        assert_eq!(args.port, 0);
+        assert!(args.legacy_events);
+        assert_eq!(args.domain_verification, DomainVerification::Failed);
+        let debug = format!("{:?}", args.builder());
         assert!(debug.contains("port: 0"), "{debug}");
         assert!(debug.contains("legacy_events: true"), "{debug}");
         assert!(debug.contains("http://127.0.0.1:3000"), "{debug}");
+        assert!(debug.contains("http://localhost:4000"), "{debug}");
+        assert!(debug.contains("Failed"), "{debug}");
     }
 
     #[test]
-    fn env_port_and_default() {
-        let Ok(Command::Run(builder)) = parse(&[], Some("4242")) else {
-            panic!()
-        };
-        assert!(format!("{builder:?}").contains("port: 4242"));
-        let Ok(Command::Run(builder)) = parse(&[], None) else {
-            panic!()
-        };
-        assert!(format!("{builder:?}").contains("port: 8787"));
+    fn an_empty_port_means_the_default() {
+        assert_eq!(port(""), Ok(DEFAULT_PORT));
+        assert_eq!(port(" 4242 "), Ok(4242));
+        assert!(port("99999").is_err());
+        assert_eq!(parse(&["--port", ""]).unwrap().port, DEFAULT_PORT);
     }
 
     #[test]
     fn parses_lifetimes() {
-        let Ok(Command::Run(builder)) = parse(
-            &[
-                "--session-lifetime",
-                "30",
-                "--warning-before=10",
-                "--link-lifetime",
-                "5",
-            ],
-            None,
-        ) else {
-            panic!("expected run");
-        };
-        let debug = format!("{builder:?}");
+        let args = parse(&[
+            "--session-lifetime",
+            "30",
+            "--warning-before=10",
+            "--link-lifetime",
+            "5",
+        ])
+        .unwrap();
+        let debug = format!("{:?}", args.builder());
         assert!(debug.contains("session_lifetime: 30s"), "{debug}");
         assert!(debug.contains("session_warning_before: 10s"), "{debug}");
         assert!(debug.contains("link_lifetime: 5s"), "{debug}");
+        assert!(debug.contains("token_lifetime: 86399s"), "{debug}");
     }
 
     #[test]
     fn reports_bad_input() {
-        assert!(
-            parse(&["--port", "x"], None)
-                .unwrap_err()
-                .contains("not a port")
-        );
-        assert!(
-            parse(&["--port"], None)
-                .unwrap_err()
-                .contains("needs a value")
-        );
-        assert!(parse(&["--bogus"], None).unwrap_err().contains("unknown"));
-        assert!(parse(&[], Some("99999")).is_err());
-        assert!(
-            parse(&["--session-lifetime", "-1"], None)
-                .unwrap_err()
-                .contains("seconds")
-        );
-        assert!(matches!(parse(&["-h"], None), Ok(Command::Help)));
+        let message = |args: &[&str]| parse(args).err().expect("an error").to_string();
+        assert!(message(&["--port", "x"]).contains("--port"));
+        assert!(message(&["--port"]).contains("value is required"));
+        assert!(message(&["--bogus"]).contains("--bogus"));
+        assert!(message(&["--port", "99999"]).contains("99999"));
+        assert!(message(&["--session-lifetime=-1"]).contains("seconds"));
+        assert!(message(&["--domain-verification", "maybe"]).contains("maybe"));
+    }
+
+    #[test]
+    fn help_lists_every_flag() {
+        let help = Args::command().render_long_help().to_string();
+        for flag in [
+            "--port",
+            "--allow-origin",
+            "--legacy-events",
+            "--client-id",
+            "--client-secret",
+            "--no-demo-organizations",
+            "--token-lifetime",
+            "--link-lifetime",
+            "--session-lifetime",
+            "--warning-before",
+            "--domain-verification",
+            "--help",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from:\n{help}");
+        }
     }
 
     #[test]
     fn secret_is_not_in_debug() {
-        let Ok(Command::Run(builder)) = parse(&["--client-secret", "hunter2"], None) else {
-            panic!()
-        };
-        assert!(!format!("{builder:?}").contains("hunter2"));
+        let args = parse(&["--client-secret", "hunter2"]).unwrap();
+        assert!(!format!("{:?}", args.builder()).contains("hunter2"));
     }
 }

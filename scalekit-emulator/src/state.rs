@@ -1,19 +1,14 @@
-//! The state one emulator instance keeps: configuration, stores, counters
-//! and armed faults. Nothing is global, so any number of emulators can run in
-//! one process.
+//! What the HTTP layers share: the settings fixed at start, the store, the
+//! event vocabulary switch and the shutdown signal. Nothing is global, so any
+//! number of emulators can run in one process.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::faults::FaultQueue;
-use crate::organization::OrganizationStore;
-use crate::origins::ParentOrigins;
-use crate::portal_store::PortalStore;
-use crate::stats::Counters;
-use crate::token::TokenStore;
+use crate::store::Store;
 
 /// Settings fixed when the emulator starts.
 #[derive(Clone)]
@@ -45,13 +40,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub(crate) base_url: String,
-    pub(crate) origins: RwLock<ParentOrigins>,
+    pub(crate) store: Arc<Store>,
     legacy_events: AtomicBool,
-    pub(crate) tokens: Mutex<TokenStore>,
-    pub(crate) organizations: Mutex<OrganizationStore>,
-    pub(crate) portal: Mutex<PortalStore>,
-    pub(crate) counters: Counters,
-    pub(crate) faults: FaultQueue,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -62,21 +52,15 @@ impl Shared {
     pub(crate) fn new(
         config: Config,
         base_url: String,
-        origins: ParentOrigins,
+        store: Arc<Store>,
         legacy_events: bool,
-        organizations: OrganizationStore,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
             config,
             base_url,
-            origins: RwLock::new(origins),
+            store,
             legacy_events: AtomicBool::new(legacy_events),
-            tokens: Mutex::new(TokenStore::default()),
-            organizations: Mutex::new(organizations),
-            portal: Mutex::new(PortalStore::default()),
-            counters: Counters::default(),
-            faults: FaultQueue::default(),
             shutdown,
         }
     }
@@ -88,14 +72,6 @@ impl Shared {
 
     pub(crate) fn set_legacy_events(&self, legacy: bool) {
         self.legacy_events.store(legacy, Ordering::SeqCst);
-    }
-
-    /// A copy of the registered parent origins.
-    pub(crate) fn parent_origins(&self) -> ParentOrigins {
-        self.origins
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
     }
 
     /// Resolves when the emulator shuts down.
@@ -112,10 +88,4 @@ impl Shared {
             () = self.shutdown_signal() => {}
         }
     }
-}
-
-/// Locks a mutex, ignoring poisoning: every critical section leaves its data
-/// consistent, so a panic elsewhere must not take the emulator down.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -6,6 +6,8 @@ use reqwest::{Client, Response, StatusCode};
 use scalekit_emulator::Emulator;
 use serde_json::{Value, json};
 
+pub mod schema;
+
 /// A client without a global timeout (tests that need one set it per request).
 pub fn http() -> Client {
     Client::builder().build().expect("client")

@@ -13,27 +13,16 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::errors::ApiError;
-use crate::organization::{Conflict, SETTABLE_FEATURES, validate_id};
-use crate::state::{AppState, lock};
+use crate::api::errors::ApiError;
+use crate::api::extract::{json_body, organization_id, path_param};
+use crate::state::AppState;
+use crate::store::organizations::{Conflict, SETTABLE_FEATURES};
 
 /// Smallest and largest `page_size`; absent means [`DEFAULT_PAGE_SIZE`].
 const PAGE_SIZE_RANGE: std::ops::RangeInclusive<usize> = 10..=100;
 const DEFAULT_PAGE_SIZE: usize = 10;
 const MAX_DISPLAY_NAME: usize = 200;
 const MAX_EXTERNAL_ID: usize = 255;
-
-/// The path parameter, or a 400 in the error shape when it does not decode.
-pub(crate) fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    path.map(|Path(value)| value)
-        .map_err(|rejection| ApiError::invalid_argument(rejection.body_text()))
-}
-
-/// Parses a JSON body, answering malformed JSON with 400 code 3.
-pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|err| ApiError::invalid_argument(format!("invalid JSON body: {err}")))
-}
 
 fn organization_response(status: StatusCode, organization: serde_json::Value) -> Response {
     (status, Json(json!({ "organization": organization }))).into_response()
@@ -45,11 +34,11 @@ pub(crate) async fn get_organization(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_param(path)?;
-    validate_id(&id)?;
-    let organizations = lock(&state.organizations);
-    let organization = organizations
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("organization {id} not found")))?;
+    organization_id(&id)?;
+    let organization = state
+        .store
+        .organization(&id)
+        .ok_or_else(|| ApiError::organization_not_found(&id))?;
     Ok(organization_response(
         StatusCode::OK,
         organization.to_json(),
@@ -65,16 +54,19 @@ pub(crate) async fn get_organization_by_external_id(
     if external_id.is_empty() {
         return Err(ApiError::invalid_argument("ExternalId is required"));
     }
-    let organizations = lock(&state.organizations);
-    let organization = organizations.by_external_id(&external_id).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "organization with external id {external_id:?} not found"
-        ))
-    })?;
-    Ok(organization_response(
-        StatusCode::OK,
-        organization.to_json(),
-    ))
+    let organization = state
+        .store
+        .with_organizations(|organizations| {
+            organizations
+                .by_external_id(&external_id)
+                .map(|o| o.to_json())
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "organization with external id {external_id:?} not found"
+            ))
+        })?;
+    Ok(organization_response(StatusCode::OK, organization))
 }
 
 /// Encodes a list offset as an opaque page token.
@@ -136,15 +128,16 @@ pub(crate) async fn list_organizations(
     };
     let external_id = external_id.filter(|e| !e.is_empty());
 
-    let organizations = lock(&state.organizations);
-    let matching: Vec<_> = organizations.filtered(external_id.as_deref()).collect();
-    let total = matching.len();
-    let page: Vec<_> = matching
-        .iter()
-        .skip(offset)
-        .take(page_size)
-        .map(|o| o.to_json())
-        .collect();
+    let (page, total) = state.store.with_organizations(|organizations| {
+        let matching: Vec<_> = organizations.filtered(external_id.as_deref()).collect();
+        let page: Vec<_> = matching
+            .iter()
+            .skip(offset)
+            .take(page_size)
+            .map(|o| o.to_json())
+            .collect();
+        (page, matching.len())
+    });
     let next = offset.saturating_add(page_size);
     let next_page_token = if next < total {
         encode_page_token(next)
@@ -199,8 +192,7 @@ pub(crate) async fn create_organization(
             "external_id must be at most 255 characters",
         ));
     }
-    let mut organizations = lock(&state.organizations);
-    match organizations.create(
+    match state.store.create_organization(
         display_name,
         external_id,
         request.metadata.unwrap_or_default(),
@@ -240,7 +232,7 @@ pub(crate) async fn update_settings(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = path_param(path)?;
-    validate_id(&id)?;
+    organization_id(&id)?;
     let settings: OrganizationSettings = json_body(&body)?;
     if let Some(unknown) = settings
         .features
@@ -252,13 +244,15 @@ pub(crate) async fn update_settings(
             unknown.name
         )));
     }
-    let mut organizations = lock(&state.organizations);
-    let organization = organizations
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(format!("organization {id} not found")))?;
-    for feature in &settings.features {
-        organization.set_feature(&feature.name, feature.enabled);
-    }
+    let features: Vec<(String, bool)> = settings
+        .features
+        .into_iter()
+        .map(|f| (f.name, f.enabled))
+        .collect();
+    let organization = state
+        .store
+        .update_features(&id, &features)
+        .ok_or_else(|| ApiError::organization_not_found(&id))?;
     Ok(organization_response(
         StatusCode::OK,
         organization.to_json(),

@@ -1,33 +1,61 @@
-//! Organizations: the record, its JSON form and the per-instance store.
+//! Organizations: the record (with its SSO connection, directory and
+//! domains), its JSON form and the per-instance collection.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::errors::ApiError;
-use crate::ids;
-use crate::timefmt::rfc3339;
+use crate::store::connections::Connection;
+use crate::store::directories::Directory;
+use crate::store::domains::{Domain, MAX_DOMAINS_PER_ORGANIZATION, normalize_domain_name};
+use crate::store::ids;
+use crate::store::timefmt::rfc3339;
 
 /// Feature name for single sign-on.
 pub(crate) const SSO: &str = "sso";
 /// Feature name for directory sync (SCIM).
 pub(crate) const DIR_SYNC: &str = "dir_sync";
+/// Feature name for the domain-verification module.
+pub(crate) const DOMAIN_VERIFICATION: &str = "domain_verification";
+/// Feature name for session policies.
+pub(crate) const SESSION_POLICY: &str = "session_policy";
 /// Feature names `PATCH .../settings` accepts (the documented ones).
 pub(crate) const SETTABLE_FEATURES: [&str; 4] =
-    [SSO, DIR_SYNC, "domain_verification", "session_policy"];
+    [SSO, DIR_SYNC, DOMAIN_VERIFICATION, SESSION_POLICY];
 
 /// Checks an organization id as Scalekit does: `org_` prefix, 1 to 32
-/// characters.
-pub(crate) fn validate_id(id: &str) -> Result<(), ApiError> {
+/// characters. The error is the message to answer with.
+pub(crate) fn validate_id(id: &str) -> Result<(), String> {
     let len = id.chars().count();
     if id.starts_with("org_") && (1..=32).contains(&len) {
         Ok(())
     } else {
-        Err(ApiError::invalid_argument(format!(
+        Err(format!(
             "invalid organization id {id:?}: must start with org_ and be 1 to 32 characters"
-        )))
+        ))
     }
+}
+
+/// Why a domain could not be added to an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DomainRefusal {
+    /// Not a domain name; says why.
+    Invalid(String),
+    /// The organization already has it.
+    Duplicate(String),
+    /// The organization holds [`MAX_DOMAINS_PER_ORGANIZATION`] domains.
+    TooMany,
+}
+
+/// What [`Organization::set_sso`] and [`Organization::set_directory`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Transition<T> {
+    /// The connection or directory as it was created (disabled), if it did
+    /// not exist before.
+    pub(crate) created: Option<T>,
+    /// Its `enabled` flag changed.
+    pub(crate) toggled: bool,
 }
 
 /// A read-only copy of one organization, from
@@ -78,10 +106,17 @@ pub(crate) struct Organization {
     pub(crate) connection_type: &'static str,
     /// `dir_...`, stable.
     pub(crate) directory_id: String,
+    /// The SSO connection, once the admin has touched the SSO section.
+    pub(crate) connection: Option<Connection>,
+    /// The SCIM directory, once the admin has touched the directory section.
+    pub(crate) directory: Option<Directory>,
+    /// Domains in the order they were added.
+    pub(crate) domains: Vec<Domain>,
 }
 
 impl Organization {
-    /// A new organization with `sso` and `dir_sync` set as given.
+    /// A new organization with `sso` and `dir_sync` set as given; an enabled
+    /// feature comes with an enabled, completed connection or directory.
     pub(crate) fn new(
         id: String,
         display_name: String,
@@ -92,18 +127,91 @@ impl Organization {
         connection_type: &'static str,
     ) -> Self {
         let now = OffsetDateTime::now_utc();
-        Self {
+        let mut organization = Self {
             id,
             display_name,
             external_id,
             metadata,
             create_time: now,
             update_time: now,
-            features: vec![(SSO.to_owned(), sso), (DIR_SYNC.to_owned(), dir_sync)],
+            features: vec![(SSO.to_owned(), false), (DIR_SYNC.to_owned(), false)],
             connection_id: ids::prefixed_digits("conn_", 17),
             connection_type,
             directory_id: ids::prefixed_digits("dir_", 17),
+            connection: None,
+            directory: None,
+            domains: Vec::new(),
+        };
+        if sso {
+            organization.set_sso(true);
         }
+        if dir_sync {
+            organization.set_directory(true);
+        }
+        organization.update_time = now;
+        organization
+    }
+
+    /// Enables or disables SSO: creates the connection on first use, sets
+    /// its `enabled` flag and the `sso` feature.
+    pub(crate) fn set_sso(&mut self, enabled: bool) -> Transition<Connection> {
+        let mut created = None;
+        let connection = self.connection.get_or_insert_with(|| {
+            let connection = Connection::new(
+                self.connection_id.clone(),
+                &self.id,
+                &self.display_name,
+                self.connection_type,
+            );
+            created = Some(connection.clone());
+            connection
+        });
+        let toggled = connection.set_enabled(enabled);
+        self.set_feature(SSO, enabled);
+        Transition { created, toggled }
+    }
+
+    /// Enables or disables directory sync: creates the directory on first
+    /// use, sets its `enabled` flag and the `dir_sync` feature.
+    pub(crate) fn set_directory(&mut self, enabled: bool) -> Transition<Directory> {
+        let mut created = None;
+        let directory = self.directory.get_or_insert_with(|| {
+            let directory = Directory::new(self.directory_id.clone(), &self.id);
+            created = Some(directory.clone());
+            directory
+        });
+        let toggled = directory.set_enabled(enabled);
+        self.set_feature(DIR_SYNC, enabled);
+        Transition { created, toggled }
+    }
+
+    /// Adds a pending domain.
+    pub(crate) fn add_domain(
+        &mut self,
+        environment_id: &str,
+        name: &str,
+    ) -> Result<&Domain, DomainRefusal> {
+        let name = normalize_domain_name(name).map_err(DomainRefusal::Invalid)?;
+        if self.domains.iter().any(|d| d.name == name) {
+            return Err(DomainRefusal::Duplicate(name));
+        }
+        if self.domains.len() >= MAX_DOMAINS_PER_ORGANIZATION {
+            return Err(DomainRefusal::TooMany);
+        }
+        self.domains
+            .push(Domain::new(&self.id, environment_id, name));
+        Ok(&self.domains[self.domains.len() - 1])
+    }
+
+    /// One domain by id.
+    pub(crate) fn domain_mut(&mut self, domain_id: &str) -> Option<&mut Domain> {
+        self.domains.iter_mut().find(|d| d.id == domain_id)
+    }
+
+    /// Removes a domain by id.
+    pub(crate) fn remove_domain(&mut self, domain_id: &str) -> Option<Domain> {
+        let index = self.domains.iter().position(|d| d.id == domain_id)?;
+        Some(self.domains.remove(index))
     }
 
     /// Whether a feature is enabled.
@@ -167,11 +275,11 @@ pub(crate) enum Conflict {
 
 /// All organizations of one emulator, in creation order.
 #[derive(Debug, Default)]
-pub(crate) struct OrganizationStore {
+pub(crate) struct Organizations {
     organizations: Vec<Organization>,
 }
 
-impl OrganizationStore {
+impl Organizations {
     /// Adds an organization; ids and external ids are unique.
     pub(crate) fn insert(&mut self, organization: Organization) -> Result<(), Conflict> {
         if self.get(&organization.id).is_some() {
@@ -264,7 +372,7 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_fields() {
-        let mut store = OrganizationStore::default();
+        let mut store = Organizations::default();
         let org = store
             .create("Megasoft".into(), Some("ms".into()), BTreeMap::new())
             .unwrap();
@@ -284,7 +392,7 @@ mod tests {
 
     #[test]
     fn external_ids_are_unique() {
-        let mut store = OrganizationStore::default();
+        let mut store = Organizations::default();
         store
             .create("A".into(), Some("x".into()), BTreeMap::new())
             .unwrap();

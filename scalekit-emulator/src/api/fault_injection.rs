@@ -13,10 +13,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::errors::{ApiError, OAuthError};
-use crate::faults::FaultAction;
+use crate::api::errors::{ApiError, OAuthError};
 use crate::state::AppState;
-use crate::stats::Endpoint;
+use crate::store::counters::Endpoint;
+use crate::store::fault_queue::FaultAction;
 
 /// How long a reset response waits after its first bytes before aborting.
 const RESET_PAUSE: Duration = Duration::from_millis(50);
@@ -33,13 +33,13 @@ pub(crate) async fn inject_faults(
         .get::<Endpoint>()
         .copied()
         .unwrap_or(Endpoint::Other);
-    if let Some(latency) = state.faults.latency(endpoint) {
+    if let Some(latency) = state.store.faults.latency(endpoint) {
         state.sleep_unless_shutdown(latency).await;
     }
-    let Some(action) = state.faults.take_interrupting(endpoint) else {
+    let Some(action) = state.store.faults.take_interrupting(endpoint) else {
         return next.run(request).await;
     };
-    state.counters.fault_triggered();
+    state.store.counters.fault_triggered();
     tracing::debug!(%endpoint, ?action, "injecting fault");
     match action {
         FaultAction::Fail {
@@ -84,6 +84,9 @@ fn truncated_body(endpoint: Endpoint) -> &'static str {
         Endpoint::Token => r#"{"access_token":"skt_3f2a"#,
         Endpoint::GeneratePortalLink => r#"{"link":{"id":"lnk_1234","location":"ht"#,
         Endpoint::ListOrganizations => r#"{"organizations":[{"id":"org_"#,
+        Endpoint::ListConnections => r#"{"connections":[{"id":"conn_"#,
+        Endpoint::ListDirectories => r#"{"directories":[{"id":"dir_"#,
+        Endpoint::ListDomains => r#"{"domains":[{"id":"dom_"#,
         _ => r#"{"organization":{"id":"org_"#,
     }
 }

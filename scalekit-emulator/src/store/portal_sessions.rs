@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::ids;
-use crate::timefmt;
+use crate::store::ids;
+use crate::store::timefmt;
 
 /// A freshly minted link, as `PUT .../portal_links` reports it.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub(crate) enum SessionError {
 
 /// Links and sessions of one emulator.
 #[derive(Debug, Default)]
-pub(crate) struct PortalStore {
+pub(crate) struct PortalSessions {
     links: HashMap<String, LinkRecord>,
     /// The store is swept for dead links when it reaches this size.
     sweep_at: usize,
@@ -71,7 +71,7 @@ const FORGET_AFTER: Duration = Duration::from_secs(3600);
 /// The smallest store that is swept.
 const MIN_SWEEP_AT: usize = 1024;
 
-impl PortalStore {
+impl PortalSessions {
     /// Mints a link for an organization.
     pub(crate) fn mint(
         &mut self,
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn links_are_single_use() {
-        let mut store = PortalStore::default();
+        let mut store = PortalSessions::default();
         let link = store.mint("org_1", vec!["sso".into()], Duration::from_secs(60));
         assert!(link.id.starts_with("lnk_"));
         let session = store.load(&link.key, Duration::from_secs(60)).unwrap();
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn expired_links_and_sessions_fail() {
-        let mut store = PortalStore::default();
+        let mut store = PortalSessions::default();
         let link = store.mint("org_1", vec![], Duration::ZERO);
         assert!(store.load(&link.key, Duration::from_secs(60)).is_none());
         let link = store.mint("org_1", vec![], Duration::from_secs(60));

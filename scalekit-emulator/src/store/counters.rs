@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use axum::http::Method;
+use crate::store::locking::lock;
 
 /// The kind of endpoint a request was routed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,36 +24,24 @@ pub enum Endpoint {
     CreateOrganization,
     /// `PATCH /api/v1/organizations/{id}/settings`.
     UpdateOrganizationSettings,
+    /// `GET /api/v1/connections`: the SSO connections of an organization.
+    ListConnections,
+    /// `GET /api/v1/organizations/{organization_id}/directories`.
+    ListDirectories,
+    /// `GET /api/v1/organizations/{organization_id}/domains`.
+    ListDomains,
     /// `GET /magicLink/{id}`: an admin-portal page load.
     PortalPage,
     /// `POST /magicLink/{id}/features`: a button on the portal page.
     PortalToggle,
+    /// `POST /magicLink/{id}/domains...` and `DELETE /magicLink/{id}/domains/{domain_id}`:
+    /// the portal page's domain section.
+    PortalDomain,
     /// Anything else (unknown paths, unsupported methods).
     Other,
 }
 
 impl Endpoint {
-    /// Classifies a request by its method and matched route template.
-    pub(crate) fn classify(method: &Method, route: Option<&str>) -> Self {
-        use crate::routes;
-        match (route, method) {
-            (Some(routes::TOKEN), &Method::POST) => Self::Token,
-            (Some(routes::PORTAL_LINKS), &Method::PUT) => Self::GeneratePortalLink,
-            (Some(routes::ORGANIZATION), &Method::GET) => Self::GetOrganization,
-            (Some(routes::ORGANIZATION_BY_EXTERNAL_ID), &Method::GET) => {
-                Self::GetOrganizationByExternalId
-            }
-            (Some(routes::ORGANIZATIONS), &Method::GET) => Self::ListOrganizations,
-            (Some(routes::ORGANIZATIONS), &Method::POST) => Self::CreateOrganization,
-            (Some(routes::ORGANIZATION_SETTINGS), &Method::PATCH) => {
-                Self::UpdateOrganizationSettings
-            }
-            (Some(routes::PORTAL_PAGE), &Method::GET) => Self::PortalPage,
-            (Some(routes::PORTAL_TOGGLE), &Method::POST) => Self::PortalToggle,
-            _ => Self::Other,
-        }
-    }
-
     /// True for the REST API endpoints under `/api/v1`.
     pub fn is_api(self) -> bool {
         matches!(
@@ -64,6 +52,9 @@ impl Endpoint {
                 | Self::ListOrganizations
                 | Self::CreateOrganization
                 | Self::UpdateOrganizationSettings
+                | Self::ListConnections
+                | Self::ListDirectories
+                | Self::ListDomains
         )
     }
 
@@ -78,7 +69,11 @@ impl Endpoint {
             Self::CreateOrganization => "create_organization",
             Self::UpdateOrganizationSettings => "update_organization_settings",
             Self::PortalPage => "portal_page",
+            Self::ListConnections => "list_connections",
+            Self::ListDirectories => "list_directories",
+            Self::ListDomains => "list_domains",
             Self::PortalToggle => "portal_toggle",
+            Self::PortalDomain => "portal_domain",
             Self::Other => "other",
         }
     }
@@ -120,6 +115,10 @@ pub struct Stats {
     /// Requests that an injected fault answered (or delayed) instead of the
     /// normal handler; latency alone does not count.
     pub faults_triggered: u64,
+    /// State changes the emulator made (organizations created or updated,
+    /// SSO connections and directories created, enabled or disabled, domains
+    /// added, verified, failed or deleted).
+    pub state_changes: u64,
 }
 
 impl Stats {
@@ -157,12 +156,12 @@ pub(crate) struct Counters {
 
 impl Counters {
     fn update(&self, f: impl FnOnce(&mut Stats)) {
-        let mut stats = crate::state::lock(&self.inner);
+        let mut stats = lock(&self.inner);
         f(&mut stats);
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
-        crate::state::lock(&self.inner).clone()
+        lock(&self.inner).clone()
     }
 
     pub(crate) fn request(&self, endpoint: Endpoint) {
@@ -196,6 +195,10 @@ impl Counters {
 
     pub(crate) fn portal_load_failed(&self) {
         self.update(|s| s.portal_load_failures += 1);
+    }
+
+    pub(crate) fn state_changed(&self) {
+        self.update(|s| s.state_changes += 1);
     }
 
     pub(crate) fn fault_triggered(&self) {

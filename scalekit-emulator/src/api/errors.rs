@@ -56,6 +56,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// 404, code 5, for an organization id that does not exist.
+    pub(crate) fn organization_not_found(id: &str) -> Self {
+        Self::not_found(format!("organization {id} not found"))
+    }
+
     /// 409, code 6.
     pub(crate) fn already_exists(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)

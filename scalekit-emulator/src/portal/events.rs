@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::organization::Organization;
+use crate::store::organizations::Organization;
 
 /// Which message set the portal speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

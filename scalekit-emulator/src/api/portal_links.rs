@@ -9,12 +9,11 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::errors::ApiError;
-use crate::faults::FaultAction;
-use crate::organization::validate_id;
-use crate::organizations::path_param;
-use crate::state::{AppState, lock};
-use crate::timefmt::rfc3339;
+use crate::api::errors::ApiError;
+use crate::api::extract::{organization_id, path_param};
+use crate::state::AppState;
+use crate::store::fault_queue::FaultAction;
+use crate::store::timefmt::rfc3339;
 
 /// The repeated `features` values, in order, duplicates dropped. Unknown
 /// values are kept: Scalekit passes them through.
@@ -35,13 +34,12 @@ pub(crate) async fn generate_portal_link(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = path_param(path)?;
-    validate_id(&id)?;
-    if lock(&state.organizations).get(&id).is_none() {
-        return Err(ApiError::not_found(format!("organization {id} not found")));
-    }
+    organization_id(&id)?;
     let features = requested_features(query.as_deref());
-    let link = lock(&state.portal).mint(&id, features, state.config.link_lifetime);
-    state.counters.link_minted(&id);
+    let link = state
+        .store
+        .mint_link(&id, features, state.config.link_lifetime)
+        .ok_or_else(|| ApiError::organization_not_found(&id))?;
 
     let location = format!("{}/magicLink/{}", state.base_url, link.key);
     let mut body = json!({
@@ -49,7 +47,7 @@ pub(crate) async fn generate_portal_link(
         "location": location,
         "expire_time": rfc3339(link.expire_time),
     });
-    match state.faults.take_link_shape() {
+    match state.store.faults.take_link_shape() {
         Some(FaultAction::OmitLocation) => {
             if let Some(map) = body.as_object_mut() {
                 map.remove("location");

@@ -1,0 +1,62 @@
+//! The API layer: the token endpoint and the REST calls under `/api/v1`,
+//! their error shapes, request reading and the fault-injection middleware.
+//! Handlers read and change state only through the [`Store`](crate::store::Store).
+
+pub(crate) mod connections;
+pub(crate) mod directories;
+pub(crate) mod domains;
+pub(crate) mod errors;
+pub(crate) mod extract;
+pub(crate) mod fault_injection;
+pub(crate) mod organizations;
+pub(crate) mod portal_links;
+pub(crate) mod token;
+
+use axum::{
+    Router, middleware,
+    routing::{get, patch, post, put},
+};
+
+use crate::state::AppState;
+
+/// `POST /oauth/token`.
+pub(crate) const TOKEN: &str = "/oauth/token";
+/// `GET` (list) and `POST` (create) organizations.
+pub(crate) const ORGANIZATIONS: &str = "/api/v1/organizations";
+/// `GET` one organization.
+pub(crate) const ORGANIZATION: &str = "/api/v1/organizations/{id}";
+/// `GET` one organization by external id.
+pub(crate) const ORGANIZATION_BY_EXTERNAL_ID: &str = "/api/v1/organizations:external/{external_id}";
+/// `PATCH` feature settings.
+pub(crate) const ORGANIZATION_SETTINGS: &str = "/api/v1/organizations/{id}/settings";
+/// `PUT` a portal link.
+pub(crate) const PORTAL_LINKS: &str = "/api/v1/organizations/{id}/portal_links";
+/// `GET` SSO connections.
+pub(crate) const CONNECTIONS: &str = "/api/v1/connections";
+/// `GET` an organization's directories.
+pub(crate) const DIRECTORIES: &str = "/api/v1/organizations/{id}/directories";
+/// `GET` an organization's domains.
+pub(crate) const DOMAINS: &str = "/api/v1/organizations/{id}/domains";
+
+/// The token endpoint and the REST calls (behind the bearer-token check).
+pub(crate) fn router(state: AppState) -> Router<AppState> {
+    let rest = Router::new()
+        .route(
+            ORGANIZATIONS,
+            get(organizations::list_organizations).post(organizations::create_organization),
+        )
+        .route(ORGANIZATION, get(organizations::get_organization))
+        .route(
+            ORGANIZATION_BY_EXTERNAL_ID,
+            get(organizations::get_organization_by_external_id),
+        )
+        .route(ORGANIZATION_SETTINGS, patch(organizations::update_settings))
+        .route(PORTAL_LINKS, put(portal_links::generate_portal_link))
+        .route(CONNECTIONS, get(connections::list_connections))
+        .route(DIRECTORIES, get(directories::list_directories))
+        .route(DOMAINS, get(domains::list_domains))
+        .route_layer(middleware::from_fn_with_state(state, token::require_bearer));
+    Router::new()
+        .route(TOKEN, post(token::token_endpoint))
+        .merge(rest)
+}

@@ -1,0 +1,39 @@
+//! The portal layer: the admin-portal pages a link opens (rendered from
+//! minijinja templates), the buttons' endpoints and the messages the pages
+//! post to their parent window. It uses the store, and the API layer's
+//! error shape and request reading.
+
+pub(crate) mod domains;
+pub(crate) mod events;
+pub(crate) mod modules;
+pub(crate) mod page;
+pub(crate) mod templates;
+pub(crate) mod toggles;
+
+use axum::{
+    Router,
+    routing::{delete, get, post},
+};
+
+use crate::state::AppState;
+
+/// `GET` the portal page a link opens.
+pub(crate) const PAGE: &str = "/magicLink/{id}";
+/// `POST` an SSO or directory toggle.
+pub(crate) const TOGGLE: &str = "/magicLink/{id}/features";
+/// `POST` a new domain.
+pub(crate) const DOMAINS: &str = "/magicLink/{id}/domains";
+/// `POST` a domain verification.
+pub(crate) const DOMAIN_VERIFY: &str = "/magicLink/{id}/domains/{domain_id}/verify";
+/// `DELETE` a domain.
+pub(crate) const DOMAIN: &str = "/magicLink/{id}/domains/{domain_id}";
+
+/// The portal's routes.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(PAGE, get(page::portal_page))
+        .route(TOGGLE, post(toggles::toggle_feature))
+        .route(DOMAINS, post(domains::add_domain))
+        .route(DOMAIN_VERIFY, post(domains::verify_domain))
+        .route(DOMAIN, delete(domains::delete_domain))
+}

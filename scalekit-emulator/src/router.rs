@@ -1,0 +1,88 @@
+//! The whole application: the API and portal routes, and the middleware
+//! every request passes (classification and counting, then faults).
+
+use axum::{
+    Router,
+    extract::{MatchedPath, Request, State},
+    http::Method,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+
+use crate::api::errors::ApiError;
+use crate::api::fault_injection::inject_faults;
+use crate::state::AppState;
+use crate::store::counters::Endpoint;
+use crate::{api, portal};
+
+/// Builds the application for one emulator.
+pub(crate) fn router(state: AppState) -> Router {
+    api::router(state.clone())
+        .merge(portal::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Classifies a request by its method and matched route template.
+fn classify(method: &Method, route: Option<&str>) -> Endpoint {
+    match (route, method) {
+        (Some(api::TOKEN), &Method::POST) => Endpoint::Token,
+        (Some(api::PORTAL_LINKS), &Method::PUT) => Endpoint::GeneratePortalLink,
+        (Some(api::ORGANIZATION), &Method::GET) => Endpoint::GetOrganization,
+        (Some(api::ORGANIZATION_BY_EXTERNAL_ID), &Method::GET) => {
+            Endpoint::GetOrganizationByExternalId
+        }
+        (Some(api::ORGANIZATIONS), &Method::GET) => Endpoint::ListOrganizations,
+        (Some(api::ORGANIZATIONS), &Method::POST) => Endpoint::CreateOrganization,
+        (Some(api::ORGANIZATION_SETTINGS), &Method::PATCH) => Endpoint::UpdateOrganizationSettings,
+        (Some(api::CONNECTIONS), &Method::GET) => Endpoint::ListConnections,
+        (Some(api::DIRECTORIES), &Method::GET) => Endpoint::ListDirectories,
+        (Some(api::DOMAINS), &Method::GET) => Endpoint::ListDomains,
+        (Some(portal::PAGE), &Method::GET) => Endpoint::PortalPage,
+        (Some(portal::TOGGLE), &Method::POST) => Endpoint::PortalToggle,
+        (Some(portal::DOMAINS | portal::DOMAIN_VERIFY), &Method::POST)
+        | (Some(portal::DOMAIN), &Method::DELETE) => Endpoint::PortalDomain,
+        _ => Endpoint::Other,
+    }
+}
+
+/// Classifies and counts the request, and makes its [`Endpoint`] available
+/// to later middleware.
+async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    let endpoint = classify(request.method(), route);
+    state.store.counters.request(endpoint);
+    tracing::debug!(method = %request.method(), path = %request.uri().path(), %endpoint, "request");
+    request.extensions_mut().insert(endpoint);
+    next.run(request).await
+}
+
+/// Unknown paths: 404 in the REST error shape, as grpc-gateway answers.
+async fn not_found() -> Response {
+    ApiError::not_found("Not Found").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_route_and_method() {
+        assert_eq!(classify(&Method::POST, Some(api::TOKEN)), Endpoint::Token);
+        assert_eq!(
+            classify(&Method::GET, Some(api::CONNECTIONS)),
+            Endpoint::ListConnections
+        );
+        assert_eq!(
+            classify(&Method::DELETE, Some(portal::DOMAIN)),
+            Endpoint::PortalDomain
+        );
+        assert_eq!(classify(&Method::GET, Some(api::TOKEN)), Endpoint::Other);
+        assert_eq!(classify(&Method::GET, None), Endpoint::Other);
+    }
+}
