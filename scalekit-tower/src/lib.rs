@@ -51,6 +51,7 @@ mod refresh;
 pub mod resolve;
 pub mod template;
 mod text;
+pub mod webhook;
 
 pub use authorize::AuthorizeError;
 pub use client::Client;
@@ -69,3 +70,4 @@ pub use organization::{
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
+pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

@@ -1,0 +1,262 @@
+//! The webhook endpoint as a tower service: verify, deduplicate, hand over.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body;
+use tower_service::Service;
+
+use super::event::WebhookEvent;
+use super::idempotency::{Claim, IdempotencyStore};
+use super::log_text::visible;
+use super::memory_store::MemoryIdempotencyStore;
+use super::verifier::WebhookVerifier;
+
+/// The app's code that acts on a verified event.
+///
+/// Implemented for every `Fn(WebhookEvent) -> impl Future<Output = Result<(), E>>`
+/// with `E: Display`: an `async` closure or function. `Ok` acknowledges the
+/// delivery; `Err` answers 500 so Scalekit delivers it again later.
+pub trait WebhookHandler: Send + Sync + 'static {
+    /// Why handling failed; logged, never sent to the sender.
+    type Error: fmt::Display + Send;
+
+    /// Acts on `event`.
+    fn handle(&self, event: WebhookEvent) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+impl<F, Fut, E> WebhookHandler for F
+where
+    F: Fn(WebhookEvent) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send,
+    E: fmt::Display + Send,
+{
+    type Error = E;
+
+    fn handle(&self, event: WebhookEvent) -> impl Future<Output = Result<(), E>> + Send {
+        self(event)
+    }
+}
+
+/// The tower service for a Scalekit webhook endpoint (`POST` only).
+///
+/// For each delivery it reads the body up to the verifier's cap, verifies it
+/// with the [`WebhookVerifier`], claims its `webhook-id` in the
+/// [`IdempotencyStore`] and runs the handler:
+///
+/// | what happened | answer |
+/// |---|---|
+/// | handler `Ok`, or a duplicate of a handled delivery | 204 |
+/// | not `POST` | 405 |
+/// | malformed (missing/invalid header, not a JSON event) | 400 |
+/// | bad signature, timestamp outside the tolerance | 401 |
+/// | body over the cap | 413 |
+/// | the same delivery is being handled right now | 409 |
+/// | handler `Err`, store failure | 500 (the delivery is not marked seen) |
+///
+/// Refusals answer `{"error": "<code>", "message": "<what to fix>"}` with no
+/// secret and no internal detail; the details go to the `tracing` log with
+/// control characters escaped. Generic over the request body, so it serves
+/// axum, hyper and any tower stack. See the [module docs](super).
+pub struct WebhookService<H, St = MemoryIdempotencyStore> {
+    verifier: WebhookVerifier,
+    handler: Arc<H>,
+    store: Arc<St>,
+}
+
+impl<H: WebhookHandler> WebhookService<H> {
+    /// A service verifying with `verifier` and handing events to `handler`,
+    /// deduplicating in a per-process [`MemoryIdempotencyStore`].
+    pub fn new(verifier: WebhookVerifier, handler: H) -> Self {
+        Self {
+            verifier,
+            handler: Arc::new(handler),
+            store: Arc::new(MemoryIdempotencyStore::new()),
+        }
+    }
+}
+
+impl<H, St> WebhookService<H, St> {
+    /// Deduplicates in `store` instead (the app's database, for several replicas).
+    ///
+    /// ```
+    /// use scalekit_tower::webhook::{MemoryIdempotencyStore, WebhookSecret, WebhookService, WebhookVerifier};
+    ///
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap());
+    /// let store = MemoryIdempotencyStore::new().with_capacity(100);
+    /// let service = WebhookService::new(verifier, |_event| async { Ok::<_, String>(()) })
+    ///     .with_store(store);
+    /// # let _ = service;
+    /// ```
+    #[must_use]
+    pub fn with_store<T: IdempotencyStore>(self, store: T) -> WebhookService<H, T> {
+        WebhookService {
+            verifier: self.verifier,
+            handler: self.handler,
+            store: Arc::new(store),
+        }
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &WebhookVerifier {
+        &self.verifier
+    }
+
+    /// The idempotency store.
+    pub fn store(&self) -> &St {
+        &self.store
+    }
+}
+
+impl<H, St> Clone for WebhookService<H, St> {
+    fn clone(&self) -> Self {
+        Self {
+            verifier: self.verifier.clone(),
+            handler: Arc::clone(&self.handler),
+            store: Arc::clone(&self.store),
+        }
+    }
+}
+
+impl<H, St: fmt::Debug> fmt::Debug for WebhookService<H, St> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookService")
+            .field("verifier", &self.verifier)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H, St, B> Service<Request<B>> for WebhookService<H, St>
+where
+    H: WebhookHandler,
+    St: IdempotencyStore,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if request.method() != Method::POST {
+            let mut response = refusal(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Scalekit webhooks are delivered with POST.",
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return Box::pin(std::future::ready(Ok(response)));
+        }
+        let this = self.clone();
+        Box::pin(async move { Ok(this.deliver(request).await) })
+    }
+}
+
+impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
+    async fn deliver<B>(&self, request: Request<B>) -> Response<String>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let event = match self.verifier.verify_request(request).await {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(
+                    status = error.status().as_u16(),
+                    error = %visible(&error.to_string()),
+                    "refused a Scalekit webhook delivery"
+                );
+                return refusal(error.status(), error.code(), &error.public_message());
+            }
+        };
+        let webhook_id = event.webhook_id().to_owned();
+        let shown_id = visible(&webhook_id);
+        let shown_type = visible(event.event_type());
+        match self.store.claim(&webhook_id).await {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::Done) => {
+                tracing::debug!(webhook_id = %shown_id, event_type = %shown_type,
+                    "duplicate Scalekit webhook delivery acknowledged without running the handler");
+                return no_content();
+            }
+            Ok(Claim::InFlight) => {
+                tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
+                    "Scalekit webhook delivery already being handled; asking for a later retry");
+                return refusal(
+                    StatusCode::CONFLICT,
+                    "delivery_in_progress",
+                    "This delivery is being processed; retry later.",
+                );
+            }
+            Err(error) => {
+                tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+                    "idempotency store failed to claim a Scalekit webhook delivery");
+                return processing_failed();
+            }
+        }
+        match self.handler.handle(event).await {
+            Ok(()) => {
+                if let Err(error) = self.store.complete(&webhook_id).await {
+                    // The handler's work is done: acknowledge, or the retry would redo it.
+                    tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+                        "idempotency store failed to mark a handled Scalekit webhook delivery");
+                }
+                tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
+                    "handled a Scalekit webhook delivery");
+                no_content()
+            }
+            Err(error) => {
+                tracing::error!(webhook_id = %shown_id, event_type = %shown_type,
+                    error = %visible(&error.to_string()),
+                    "Scalekit webhook handler failed; the delivery will be retried");
+                if let Err(error) = self.store.release(&webhook_id).await {
+                    tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+                        "idempotency store failed to release a Scalekit webhook delivery");
+                }
+                processing_failed()
+            }
+        }
+    }
+}
+
+fn no_content() -> Response<String> {
+    let mut response = Response::new(String::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn processing_failed() -> Response<String> {
+    refusal(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "processing_failed",
+        "The delivery could not be processed; retry later.",
+    )
+}
+
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response<String> {
+    let body = serde_json::json!({ "error": code, "message": message }).to_string();
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
