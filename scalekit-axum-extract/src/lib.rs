@@ -44,7 +44,11 @@
 mod extractor;
 mod rejection;
 mod route;
+mod webhook;
+mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
 pub use route::refresh_route;
+pub use webhook::{ScalekitWebhook, webhook_route};
+pub use webhook_rejection::WebhookRejection;
