@@ -37,6 +37,9 @@
 mod authorize;
 mod client;
 mod config;
+mod connection;
+mod directory;
+mod domain;
 mod error;
 mod failure;
 mod layer;
@@ -45,6 +48,7 @@ mod link;
 mod mint;
 mod organization;
 mod organization_id;
+mod organization_status;
 mod origin;
 mod outcome;
 mod refresh;
@@ -52,6 +56,7 @@ pub mod resolve;
 pub mod template;
 mod text;
 pub mod webhook;
+mod wire_enum;
 
 pub use authorize::AuthorizeError;
 pub use client::Client;
@@ -59,6 +64,9 @@ pub use config::{
     Config, ConfigBuilder, ConfigError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL,
     ENV_PORTAL_ORIGIN,
 };
+pub use connection::{ConnectionProvider, ConnectionStatus, ConnectionType, SsoConnection};
+pub use directory::{Directory, DirectoryProvider, DirectoryStatus, DirectoryType};
+pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
 pub use error::{ApiError, Error};
 pub use failure::{FailureKind, PortalLinkFailure};
 pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
@@ -68,6 +76,7 @@ pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
+pub use organization_status::{DirectorySyncStatus, OrganizationStatus, SsoStatus};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

@@ -4,6 +4,7 @@
 //! Nothing here is part of the published crates.
 
 pub mod browser;
+pub mod portal;
 
 use std::net::SocketAddr;
 use std::time::Duration;
