@@ -11,6 +11,11 @@
 //!   request extensions ([`PortalLinkOutcome`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
 //!   the portal session expires;
+//! - [`Client::organization_status`] and [`StatusEndpoint`]: an organization's
+//!   SSO, directory and domain status read from Scalekit, for the server and
+//!   for the page (the portal's browser events are claims, not the truth);
+//! - [`webhook`]: verified Scalekit webhooks, the server's durable source of
+//!   truth;
 //! - [`template`]: the iframe and listener-script snippets, for minijinja or
 //!   as plain HTML.
 //!
@@ -40,6 +45,7 @@ mod config;
 mod connection;
 mod directory;
 mod domain;
+mod endpoint;
 mod error;
 mod failure;
 mod layer;
@@ -53,6 +59,7 @@ mod origin;
 mod outcome;
 mod refresh;
 pub mod resolve;
+mod status;
 pub mod template;
 mod text;
 pub mod webhook;
@@ -79,4 +86,5 @@ pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, Organi
 pub use organization_status::{DirectorySyncStatus, OrganizationStatus, SsoStatus};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
+pub use status::StatusEndpoint;
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
