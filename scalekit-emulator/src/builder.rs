@@ -1,7 +1,6 @@
 //! Configuring and starting an emulator.
 
 use std::fmt;
-use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +12,13 @@ use tokio::task::JoinHandle;
 
 use crate::demo;
 use crate::router::router;
+use crate::start_error::StartError;
 use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
 use crate::store::domains::VerificationOutcome;
 use crate::store::ids;
 use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
-use crate::store::parent_origins::{InvalidOrigin, ParentOrigins};
+use crate::store::parent_origins::ParentOrigins;
 use crate::store::{Store, StoreSeed};
 
 /// Default `expires_in` of access tokens, as Scalekit answers.
@@ -29,58 +29,6 @@ pub const DEFAULT_LINK_LIFETIME: Duration = Duration::from_secs(60);
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(6 * 3600);
 /// Default lead of `PORTAL_SESSION_WARNING` before the session ends (5 minutes).
 pub const DEFAULT_SESSION_WARNING_BEFORE: Duration = Duration::from_secs(300);
-
-/// Why [`EmulatorBuilder::start`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StartError {
-    /// The listener could not be bound (e.g. the port is taken).
-    Bind {
-        /// The address that was asked for.
-        addr: SocketAddr,
-        /// The operating system's error.
-        source: io::Error,
-    },
-    /// An allowed parent origin is not an origin.
-    InvalidOrigin(InvalidOrigin),
-    /// An organization added with [`EmulatorBuilder::organization`] is not
-    /// acceptable.
-    InvalidOrganization {
-        /// The organization id given.
-        id: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The client id or secret is empty.
-    EmptyCredential(&'static str),
-}
-
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Bind { addr, source } if source.kind() == io::ErrorKind::AddrInUse => write!(
-                f,
-                "cannot listen on {addr}: the port is already in use (stop the other process, or pick another port; 0 picks a free one)"
-            ),
-            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
-            Self::InvalidOrigin(err) => err.fmt(f),
-            Self::InvalidOrganization { id, reason } => {
-                write!(f, "invalid organization {id:?}: {reason}")
-            }
-            Self::EmptyCredential(which) => write!(f, "the {which} must not be empty"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Bind { source, .. } => Some(source),
-            Self::InvalidOrigin(err) => Some(err),
-            _ => None,
-        }
-    }
-}
 
 /// Builds an [`Emulator`](crate::Emulator); get one from
 /// [`Emulator::builder`](crate::Emulator::builder).

@@ -8,8 +8,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::builder::{EmulatorBuilder, Launched, StartError};
+use crate::builder::{EmulatorBuilder, Launched};
 use crate::faults::Faults;
+use crate::start_error::StartError;
 use crate::state::Shared;
 use crate::store::counters::Stats;
 use crate::store::organizations::OrganizationInfo;

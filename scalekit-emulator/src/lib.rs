@@ -160,6 +160,7 @@ mod emulator;
 mod faults;
 mod portal;
 mod router;
+mod start_error;
 mod state;
 mod store;
 #[cfg(test)]
@@ -167,10 +168,11 @@ mod tests;
 
 pub use builder::{
     DEFAULT_LINK_LIFETIME, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_WARNING_BEFORE,
-    DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, StartError,
+    DEFAULT_TOKEN_LIFETIME, EmulatorBuilder,
 };
 pub use emulator::Emulator;
 pub use faults::Faults;
+pub use start_error::StartError;
 pub use store::counters::{Endpoint, Stats};
 pub use store::domains::VerificationOutcome;
 pub use store::fault_queue::FaultScope;

@@ -178,3 +178,62 @@ async fn observers_see_every_change_in_order() {
     assert_eq!(deleted["domain"], "hooli.example");
     assert_eq!(deleted["environment_id"], emu.environment_id());
 }
+
+/// Observers run after the store's locks are released: while one is still
+/// busy with a change, the emulator keeps answering reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observers_run_outside_the_store_locks() {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let entered_tx = Mutex::new(entered_tx);
+    let release_rx = Mutex::new(release_rx);
+    let observer: ChangeObserver = Arc::new(move |_change: &Change| {
+        let _ = lock(&entered_tx).send(());
+        let _ = lock(&release_rx).recv_timeout(std::time::Duration::from_secs(10));
+    });
+    let emu = Emulator::builder()
+        .observe_changes(observer)
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let token = send(http.post(emu.url("/oauth/token")).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", emu.client_id()),
+        ("client_secret", emu.client_secret()),
+    ]))
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let create = tokio::spawn(
+        http.post(emu.url("/api/v1/organizations"))
+            .bearer_auth(&token)
+            .json(&json!({"display_name": "Pied Piper"}))
+            .send(),
+    );
+    tokio::task::spawn_blocking(move || {
+        entered_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the observer was called")
+    })
+    .await
+    .unwrap();
+    // The observer is still busy: a read must not wait for it.
+    let listed = send(
+        http.get(emu.url("/api/v1/organizations?page_size=100"))
+            .bearer_auth(&token)
+            .timeout(std::time::Duration::from_secs(5)),
+    )
+    .await;
+    assert!(
+        listed["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["display_name"] == "Pied Piper")
+    );
+    release_tx.send(()).unwrap();
+    assert_eq!(create.await.unwrap().unwrap().status(), 201);
+}

@@ -142,7 +142,9 @@ async fn a_link_is_single_use() {
 #[tokio::test]
 async fn an_unused_link_expires_after_its_lifetime() {
     let emu = Emulator::builder()
-        .link_lifetime(Duration::from_millis(300))
+        // Long enough that a loaded machine still loads the fresh link in
+        // time; the stale one is loaded only after the lifetime has passed.
+        .link_lifetime(Duration::from_secs(1))
         .start()
         .await
         .unwrap();
@@ -156,7 +158,7 @@ async fn an_unused_link_expires_after_its_lifetime() {
         "PORTAL_LOAD_SUCCESS"
     );
 
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let html = get_text(&stale).await;
     let config = portal_config(&html);
     assert_eq!(config["onLoad"]["event_type"], "PORTAL_LOAD_FAILURE");

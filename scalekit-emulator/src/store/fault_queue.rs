@@ -16,7 +16,7 @@ use crate::store::locking::lock;
 pub enum FaultScope {
     /// `POST /oauth/token` only.
     Token,
-    /// Every REST call under `/api/v1`.
+    /// Every REST call under `/api/v1` (the status reads included).
     Api,
     /// `PUT /api/v1/organizations/{id}/portal_links` only.
     PortalLinks,

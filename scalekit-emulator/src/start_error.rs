@@ -1,0 +1,59 @@
+//! Why an emulator could not start.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+use crate::store::parent_origins::InvalidOrigin;
+
+/// Why [`EmulatorBuilder::start`](crate::EmulatorBuilder::start) failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The listener could not be bound (e.g. the port is taken).
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// An allowed parent origin is not an origin.
+    InvalidOrigin(InvalidOrigin),
+    /// An organization added with [`EmulatorBuilder::organization`](crate::EmulatorBuilder::organization) is not
+    /// acceptable.
+    InvalidOrganization {
+        /// The organization id given.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client id or secret is empty.
+    EmptyCredential(&'static str),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } if source.kind() == io::ErrorKind::AddrInUse => write!(
+                f,
+                "cannot listen on {addr}: the port is already in use (stop the other process, or pick another port; 0 picks a free one)"
+            ),
+            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Self::InvalidOrigin(err) => err.fmt(f),
+            Self::InvalidOrganization { id, reason } => {
+                write!(f, "invalid organization {id:?}: {reason}")
+            }
+            Self::EmptyCredential(which) => write!(f, "the {which} must not be empty"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::InvalidOrigin(err) => Some(err),
+            _ => None,
+        }
+    }
+}
