@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::error::WebhookError;
 use super::event::{EventData, WebhookEvent};
@@ -20,8 +20,8 @@ struct Envelope {
     organization_id: Option<String>,
     environment_id: Option<String>,
     display_name: Option<String>,
-    #[serde(default)]
-    data: Value,
+    /// Typed later, from its own bytes, once `type` is known.
+    data: Option<Box<RawValue>>,
 }
 
 /// Parses a verified body into a typed event.
@@ -35,7 +35,7 @@ pub(crate) fn parse_event(webhook_id: &str, body: &[u8]) -> Result<WebhookEvent,
     })?;
     let envelope: Envelope =
         serde_json::from_str(text).map_err(|error| WebhookError::NotAnEvent(error.to_string()))?;
-    let data = typed_data(&envelope.event_type, envelope.data)?;
+    let data = typed_data(&envelope.event_type, envelope.data.as_deref())?;
     Ok(WebhookEvent {
         webhook_id: webhook_id.to_owned(),
         id: envelope.id,
@@ -49,7 +49,9 @@ pub(crate) fn parse_event(webhook_id: &str, body: &[u8]) -> Result<WebhookEvent,
     })
 }
 
-fn typed_data(event_type: &str, data: Value) -> Result<EventData, WebhookError> {
+fn typed_data(event_type: &str, data: Option<&RawValue>) -> Result<EventData, WebhookError> {
+    // An absent `data` reads as `null`: a known type then names its missing fields.
+    let data = data.map_or("null", RawValue::get);
     Ok(match event_type {
         "organization.created" => EventData::OrganizationCreated(typed(event_type, data)?),
         "organization.updated" => EventData::OrganizationUpdated(typed(event_type, data)?),
@@ -70,19 +72,20 @@ fn typed_data(event_type: &str, data: Value) -> Result<EventData, WebhookError> 
         }
         _ => EventData::Other {
             event_type: event_type.to_owned(),
-            data,
+            data: typed(event_type, data)?,
         },
     })
 }
 
-fn typed<T: DeserializeOwned>(event_type: &str, data: Value) -> Result<T, WebhookError> {
-    serde_json::from_value(data)
+fn typed<T: DeserializeOwned>(event_type: &str, data: &str) -> Result<T, WebhookError> {
+    serde_json::from_str(data)
         .map_err(|error| WebhookError::NotAnEvent(format!("the data of {event_type}: {error}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn only_id_and_type_are_required() {
