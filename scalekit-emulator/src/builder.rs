@@ -20,6 +20,8 @@ use crate::store::ids;
 use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
 use crate::store::parent_origins::ParentOrigins;
 use crate::store::{Store, StoreSeed};
+use crate::webhook_feed;
+use crate::webhooks::{Dispatcher, WebhookSettings};
 
 /// Default `expires_in` of access tokens, as Scalekit answers.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
@@ -67,6 +69,7 @@ pub struct EmulatorBuilder {
     port: u16,
     domain_verification_outcome: VerificationOutcome,
     change_observers: Vec<ChangeObserver>,
+    webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -91,6 +94,7 @@ impl fmt::Debug for EmulatorBuilder {
                 &self.domain_verification_outcome,
             )
             .field("change_observers", &self.change_observers.len())
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -111,6 +115,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             domain_verification_outcome: VerificationOutcome::Verified,
             change_observers: Vec::new(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -231,6 +236,56 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Delivers Scalekit's webhooks (signed, retried on Scalekit's
+    /// schedule) to `url`, an `http://` URL of the app under test.
+    /// Repeatable: every endpoint gets every event. An unusable URL makes
+    /// [`start`](Self::start) fail.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+    /// let emu = scalekit_emulator::Emulator::builder()
+    ///     .webhook_endpoint("http://127.0.0.1:3000/webhooks/scalekit")
+    ///     .webhook_secret("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+    ///     .webhook_retry_scale(0.001)
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(emu.webhook_secret(), "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn webhook_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.webhooks.endpoints.push(url.into());
+        self
+    }
+
+    /// The signing secret, `whsec_` followed by the standard base64 of a
+    /// 24- to 64-byte key. Default: a random one
+    /// ([`Emulator::webhook_secret`](crate::Emulator::webhook_secret)).
+    #[must_use]
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.webhooks.secret = Some(secret.into());
+        self
+    }
+
+    /// Multiplies every wait of the retry schedule (right away, 5 s, 30 s,
+    /// 2 min, 5 min, 15 min). Default 1.0; tests use e.g. 0.001, so the
+    /// six attempts take about 1.4 s instead of 22 minutes. Must be finite
+    /// and at least 0.
+    #[must_use]
+    pub fn webhook_retry_scale(mut self, scale: f64) -> Self {
+        self.webhooks.retry_scale = scale;
+        self
+    }
+
+    /// How long one delivery attempt may take before it counts as failed
+    /// and is retried. Default 15 s.
+    #[must_use]
+    pub fn webhook_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.webhooks.attempt_timeout = timeout;
+        self
+    }
+
     /// Registers a function told about every state change, in order, after
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
@@ -319,6 +374,8 @@ impl EmulatorBuilder {
             origins.add(origin).map_err(StartError::InvalidOrigin)?;
         }
         let organizations = self.organization_store()?;
+        let environment_id = ids::prefixed_digits("env_", 17);
+        let webhook_config = self.webhooks.validate(&environment_id)?;
 
         let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let bind_error = |source| StartError::Bind {
@@ -329,16 +386,19 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let base_url = format!("http://{addr}");
 
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let webhooks = Arc::new(Dispatcher::start(webhook_config, shutdown_rx.clone()));
+        let mut observers = self.change_observers;
+        observers.push(webhook_feed::observer(webhooks.clone()));
         let store = Arc::new(Store::new(
             StoreSeed {
-                environment_id: ids::prefixed_digits("env_", 17),
+                environment_id,
                 organizations,
                 origins,
                 default_verification: self.domain_verification_outcome,
             },
-            self.change_observers,
+            observers,
         ));
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let config = Config {
             client_id,
             client_secret,
@@ -368,6 +428,7 @@ impl EmulatorBuilder {
         tracing::info!(%addr, "scalekit emulator listening");
         Ok(Launched {
             shared,
+            webhooks,
             addr,
             shutdown: shutdown_tx,
             task,
@@ -379,6 +440,7 @@ impl EmulatorBuilder {
 #[derive(Debug)]
 pub(crate) struct Launched {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) webhooks: Arc<Dispatcher>,
     pub(crate) addr: SocketAddr,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) task: JoinHandle<()>,

@@ -15,6 +15,7 @@ use crate::state::Shared;
 use crate::store::counters::Stats;
 use crate::store::organizations::OrganizationInfo;
 use crate::store::parent_origins::InvalidOrigin;
+use crate::webhooks::{DeliveryOutcome, Dispatcher, WebhookDelivery};
 
 /// How long [`Emulator::shutdown`] waits for open requests before it
 /// aborts the server.
@@ -33,6 +34,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// ```
 pub struct Emulator {
     shared: Arc<Shared>,
+    webhooks: Arc<Dispatcher>,
     faults: Faults,
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
@@ -54,13 +56,15 @@ impl EmulatorBuilder {
     pub async fn start(self) -> Result<Emulator, StartError> {
         let Launched {
             shared,
+            webhooks,
             addr,
             shutdown,
             task,
         } = self.launch().await?;
         Ok(Emulator {
-            faults: Faults::new(shared.store.clone()),
+            faults: Faults::new(shared.store.clone(), webhooks.clone()),
             shared,
+            webhooks,
             addr,
             shutdown,
             task: Some(task),
@@ -119,9 +123,47 @@ impl Emulator {
         self.shared.store.issued_tokens()
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters, webhook deliveries included.
     pub fn stats(&self) -> Stats {
-        self.shared.store.counters.snapshot()
+        let mut stats = self.shared.store.counters.snapshot();
+        stats.webhooks_by_type = self.webhooks.log().counts();
+        stats
+    }
+
+    /// The webhook signing secret (`whsec_...`), given to
+    /// [`EmulatorBuilder::webhook_secret`] or generated: the app under test
+    /// verifies deliveries with it.
+    pub fn webhook_secret(&self) -> &str {
+        self.webhooks.secret().as_str()
+    }
+
+    /// The webhook deliveries so far (the latest thousand), oldest first:
+    /// one per event and endpoint, with its attempts and last answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), scalekit_emulator::StartError> {
+    /// let emu = scalekit_emulator::Emulator::start().await?;
+    /// // Without webhook endpoints nothing is delivered.
+    /// assert!(emu.deliveries().is_empty());
+    /// assert!(emu.webhook_secret().starts_with("whsec_"));
+    /// # Ok(()) }
+    /// ```
+    pub fn deliveries(&self) -> Vec<WebhookDelivery> {
+        self.webhooks.log().deliveries()
+    }
+
+    /// Waits until no webhook delivery is pending: each was acknowledged,
+    /// given up or dropped. Bound the wait with `tokio::time::timeout`.
+    pub async fn webhooks_settled(&self) {
+        self.webhooks
+            .log()
+            .wait_until(|deliveries| {
+                deliveries
+                    .iter()
+                    .all(|d| d.outcome != DeliveryOutcome::Pending)
+            })
+            .await;
     }
 
     /// The fault controls.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::store::Store;
 use crate::store::domains::VerificationOutcome;
 use crate::store::fault_queue::{FaultAction, FaultQueue, FaultScope};
+use crate::webhooks::{DeliveryFault, Dispatcher};
 
 /// Per-instance fault controls, from [`Emulator::faults`](crate::Emulator::faults).
 ///
@@ -38,19 +39,21 @@ use crate::store::fault_queue::{FaultAction, FaultQueue, FaultScope};
 #[derive(Clone)]
 pub struct Faults {
     store: Arc<Store>,
+    webhooks: Arc<Dispatcher>,
 }
 
 impl std::fmt::Debug for Faults {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Faults")
             .field("queue", &self.store.faults)
+            .field("webhooks", self.webhooks.faults())
             .finish()
     }
 }
 
 impl Faults {
-    pub(crate) fn new(store: Arc<Store>) -> Self {
-        Self { store }
+    pub(crate) fn new(store: Arc<Store>, webhooks: Arc<Dispatcher>) -> Self {
+        Self { store, webhooks }
     }
 
     fn queue(&self) -> &FaultQueue {
@@ -152,15 +155,80 @@ impl Faults {
         self.queue().queue_domain_verifications(count, outcome);
     }
 
-    /// Removes every armed fault, every latency setting and every queued
-    /// domain-verification outcome.
+    /// Delivers each of the next `count` webhook events twice, both copies
+    /// with the same `webhook-id` and body, as Scalekit does when an
+    /// acknowledgement is lost. Each copy is its own line in
+    /// [`Emulator::deliveries`](crate::Emulator::deliveries).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use scalekit_emulator::Emulator;
+    ///
+    /// let emu = Emulator::builder()
+    ///     .webhook_endpoint("http://127.0.0.1:3000/webhooks/scalekit")
+    ///     .start()
+    ///     .await?;
+    /// emu.faults().duplicate_next_webhooks(1);
+    /// emu.faults().wrong_secret_next_webhooks(2);
+    /// emu.faults().set_webhook_delay(Duration::from_millis(100));
+    /// assert_eq!(emu.faults().pending(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn duplicate_next_webhooks(&self, count: u32) {
+        self.webhooks.faults().arm(DeliveryFault::Duplicate, count);
+    }
+
+    /// Holds each of the next `count` webhook events back until the event
+    /// after it has been sent to the same endpoint (at most 5 s), so the app
+    /// sees them out of order.
+    pub fn reorder_next_webhooks(&self, count: u32) {
+        self.webhooks.faults().arm(DeliveryFault::OutOfOrder, count);
+    }
+
+    /// Never sends the next `count` webhook events (logged as
+    /// [`DeliveryOutcome::Dropped`](crate::DeliveryOutcome::Dropped)).
+    pub fn drop_next_webhooks(&self, count: u32) {
+        self.webhooks.faults().arm(DeliveryFault::Drop, count);
+    }
+
+    /// Signs the next `count` webhook delivery attempts with a key other
+    /// than the secret's, as a forger would; the retries that follow a
+    /// refusal are signed properly.
+    pub fn wrong_secret_next_webhooks(&self, count: u32) {
+        self.webhooks
+            .faults()
+            .arm(DeliveryFault::WrongSecret, count);
+    }
+
+    /// Sends the next `count` webhook delivery attempts with a
+    /// `webhook-timestamp` ten minutes old (outside the 5-minute tolerance),
+    /// correctly signed for that time, as a replay would be.
+    pub fn stale_next_webhooks(&self, count: u32) {
+        self.webhooks
+            .faults()
+            .arm(DeliveryFault::StaleTimestamp, count);
+    }
+
+    /// Delays the first attempt of every webhook event by `delay`, until
+    /// changed; `Duration::ZERO` removes the setting.
+    pub fn set_webhook_delay(&self, delay: Duration) {
+        self.webhooks.faults().set_delay(delay);
+    }
+
+    /// Removes every armed fault, every latency setting, every queued
+    /// domain-verification outcome and every webhook fault and delay.
     pub fn clear(&self) {
         self.queue().clear();
+        self.webhooks.faults().clear();
     }
 
     /// How many one-shot fault uses (queued domain-verification outcomes
-    /// included) are still armed.
+    /// and webhook faults included) are still armed.
     pub fn pending(&self) -> u32 {
-        self.queue().pending()
+        self.queue()
+            .pending()
+            .saturating_add(self.webhooks.faults().pending())
     }
 }

@@ -134,6 +134,17 @@
 //! Every emulator has its own state, port and counters ([`Emulator::stats`])
 //! and its own fault controls ([`Emulator::faults`], see [`Faults`]).
 //!
+//! # Webhooks
+//!
+//! With [`EmulatorBuilder::webhook_endpoint`], every state change (an
+//! organization created or updated through the REST calls, the portal's
+//! SSO, directory and domain actions) is POSTed to the app as the event
+//! Scalekit sends, signed with [`Emulator::webhook_secret`] in the Standard
+//! Webhooks scheme, and retried on Scalekit's schedule (scaled by
+//! [`EmulatorBuilder::webhook_retry_scale`]). [`Emulator::deliveries`],
+//! [`Stats::webhooks`] and the webhook controls of [`Faults`] observe and
+//! disturb them.
+//!
 //! # Layout
 //!
 //! Modules form layers; each uses only the ones below it:
@@ -149,6 +160,11 @@
 //!   store's lock is held and handed to the observers registered on the
 //!   builder after it is released, in order; whatever reacts to changes
 //!   (webhook deliveries) depends on the store, never the reverse.
+//! - `webhook_feed` (top): turns each store change into its webhook event
+//!   and queues it for delivery;
+//! - `webhooks`: signing, envelopes, the retry schedule and the delivery
+//!   workers; it imports nothing from the rest of the crate (the store's
+//!   counters use its counter type).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
@@ -165,6 +181,8 @@ mod state;
 mod store;
 #[cfg(test)]
 mod tests;
+mod webhook_feed;
+mod webhooks;
 
 pub use builder::{
     DEFAULT_LINK_LIFETIME, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_WARNING_BEFORE,
@@ -178,3 +196,7 @@ pub use store::domains::VerificationOutcome;
 pub use store::fault_queue::FaultScope;
 pub use store::organizations::OrganizationInfo;
 pub use store::parent_origins::InvalidOrigin;
+pub use webhooks::{
+    DeliveryOutcome, InvalidRetryScale, InvalidWebhookUrl, WebhookCounts, WebhookDelivery,
+    WebhookSecretError,
+};

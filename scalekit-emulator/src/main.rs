@@ -6,6 +6,8 @@
 //!                   [--token-lifetime SECS] [--link-lifetime SECS]
 //!                   [--session-lifetime SECS] [--warning-before SECS]
 //!                   [--domain-verification verified|failed]
+//!                   [--webhook-url URL]... [--webhook-secret whsec_...]
+//!                   [--webhook-retry-scale FACTOR]
 //! ```
 //!
 //! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
@@ -67,6 +69,18 @@ struct Args {
     /// What the portal's domain "verify" button finds.
     #[arg(long, value_enum, value_name = "OUTCOME", default_value_t = DomainVerification::Verified)]
     domain_verification: DomainVerification,
+
+    /// App endpoint to POST signed webhooks to, e.g. http://127.0.0.1:3000/webhooks/scalekit (repeatable).
+    #[arg(long = "webhook-url", value_name = "URL")]
+    webhook_urls: Vec<String>,
+
+    /// Webhook signing secret, whsec_ followed by base64 (default: random; printed as SCALEKIT_WEBHOOK_SECRET).
+    #[arg(long, value_name = "whsec_...", hide_env_values = true)]
+    webhook_secret: Option<String>,
+
+    /// Multiplies the webhook retry waits (5 s, 30 s, 2 min, 5 min, 15 min); 0.01 retries 100 times sooner.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    webhook_retry_scale: f64,
 }
 
 /// `--domain-verification` values.
@@ -113,7 +127,14 @@ impl Args {
             .domain_verification_outcome(match self.domain_verification {
                 DomainVerification::Verified => VerificationOutcome::Verified,
                 DomainVerification::Failed => VerificationOutcome::Failed,
-            });
+            })
+            .webhook_retry_scale(self.webhook_retry_scale);
+        for url in self.webhook_urls {
+            builder = builder.webhook_endpoint(url);
+        }
+        if let Some(secret) = self.webhook_secret {
+            builder = builder.webhook_secret(secret);
+        }
         for origin in self.allow_origins {
             builder = builder.allowed_parent_origin(origin);
         }
@@ -151,6 +172,7 @@ async fn main() -> ExitCode {
     println!("SCALEKIT_ENVIRONMENT_URL={}", emu.base_url());
     println!("SCALEKIT_CLIENT_ID={}", emu.client_id());
     println!("SCALEKIT_CLIENT_SECRET={}", emu.client_secret());
+    println!("SCALEKIT_WEBHOOK_SECRET={}", emu.webhook_secret());
     let origins = emu.allowed_parent_origins();
     if origins.is_empty() {
         eprintln!("note: no --allow-origin given; browsers will refuse to frame the portal");
@@ -265,6 +287,9 @@ mod tests {
             "--session-lifetime",
             "--warning-before",
             "--domain-verification",
+            "--webhook-url",
+            "--webhook-secret",
+            "--webhook-retry-scale",
             "--help",
         ] {
             assert!(help.contains(flag), "{flag} missing from:\n{help}");
@@ -275,5 +300,29 @@ mod tests {
     fn secret_is_not_in_debug() {
         let args = parse(&["--client-secret", "hunter2"]).unwrap();
         assert!(!format!("{:?}", args.builder()).contains("hunter2"));
+        let webhook_secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        let args = parse(&["--webhook-secret", webhook_secret]).unwrap();
+        assert!(!format!("{:?}", args.builder()).contains("C2FVsBQ"));
+    }
+
+    #[test]
+    fn parses_webhook_flags() {
+        let args = parse(&[
+            "--webhook-url",
+            "http://127.0.0.1:3000/webhooks/scalekit",
+            "--webhook-url=http://127.0.0.1:4000/hook",
+            "--webhook-retry-scale",
+            "0.01",
+        ])
+        .unwrap();
+        let debug = format!("{:?}", args.builder());
+        assert!(
+            debug.contains("http://127.0.0.1:3000/webhooks/scalekit"),
+            "{debug}"
+        );
+        assert!(debug.contains("http://127.0.0.1:4000/hook"), "{debug}");
+        assert!(debug.contains("retry_scale: 0.01"), "{debug}");
+        let message = |args: &[&str]| parse(args).err().expect("an error").to_string();
+        assert!(message(&["--webhook-retry-scale", "soon"]).contains("soon"));
     }
 }

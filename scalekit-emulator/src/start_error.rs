@@ -5,6 +5,9 @@ use std::io;
 use std::net::SocketAddr;
 
 use crate::store::parent_origins::InvalidOrigin;
+use crate::webhooks::{
+    InvalidRetryScale, InvalidWebhookUrl, WebhookSecretError, WebhookSettingsError,
+};
 
 /// Why [`EmulatorBuilder::start`](crate::EmulatorBuilder::start) failed.
 #[derive(Debug)]
@@ -29,6 +32,28 @@ pub enum StartError {
     },
     /// The client id or secret is empty.
     EmptyCredential(&'static str),
+    /// A URL given to
+    /// [`EmulatorBuilder::webhook_endpoint`](crate::EmulatorBuilder::webhook_endpoint)
+    /// cannot be delivered to.
+    InvalidWebhookUrl(InvalidWebhookUrl),
+    /// The secret given to
+    /// [`EmulatorBuilder::webhook_secret`](crate::EmulatorBuilder::webhook_secret)
+    /// is malformed (or generating one failed).
+    InvalidWebhookSecret(WebhookSecretError),
+    /// The scale given to
+    /// [`EmulatorBuilder::webhook_retry_scale`](crate::EmulatorBuilder::webhook_retry_scale)
+    /// is negative or not finite.
+    InvalidRetryScale(InvalidRetryScale),
+}
+
+impl From<WebhookSettingsError> for StartError {
+    fn from(err: WebhookSettingsError) -> Self {
+        match err {
+            WebhookSettingsError::Url(err) => Self::InvalidWebhookUrl(err),
+            WebhookSettingsError::Secret(err) => Self::InvalidWebhookSecret(err),
+            WebhookSettingsError::RetryScale(err) => Self::InvalidRetryScale(err),
+        }
+    }
 }
 
 impl fmt::Display for StartError {
@@ -44,6 +69,9 @@ impl fmt::Display for StartError {
                 write!(f, "invalid organization {id:?}: {reason}")
             }
             Self::EmptyCredential(which) => write!(f, "the {which} must not be empty"),
+            Self::InvalidWebhookUrl(err) => err.fmt(f),
+            Self::InvalidWebhookSecret(err) => err.fmt(f),
+            Self::InvalidRetryScale(err) => err.fmt(f),
         }
     }
 }
@@ -53,6 +81,9 @@ impl std::error::Error for StartError {
         match self {
             Self::Bind { source, .. } => Some(source),
             Self::InvalidOrigin(err) => Some(err),
+            Self::InvalidWebhookUrl(err) => Some(err),
+            Self::InvalidWebhookSecret(err) => Some(err),
+            Self::InvalidRetryScale(err) => Some(err),
             _ => None,
         }
     }

@@ -189,7 +189,13 @@ async fn observers_run_outside_the_store_locks() {
     let release_rx = Mutex::new(release_rx);
     let observer: ChangeObserver = Arc::new(move |_change: &Change| {
         let _ = lock(&entered_tx).send(());
-        let _ = lock(&release_rx).recv_timeout(std::time::Duration::from_secs(10));
+        // Block the way a slow observer would, but hand this worker's queued
+        // tasks to another thread first: a task parked in a blocked worker's
+        // LIFO slot cannot be stolen, and the read below would stall on the
+        // runtime rather than on the store.
+        tokio::task::block_in_place(|| {
+            let _ = lock(&release_rx).recv_timeout(std::time::Duration::from_secs(10));
+        });
     });
     let emu = Emulator::builder()
         .observe_changes(observer)

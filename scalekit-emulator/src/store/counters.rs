@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::store::locking::lock;
+use crate::webhooks::WebhookCounts;
 
 /// The kind of endpoint a request was routed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,6 +120,9 @@ pub struct Stats {
     /// SSO connections and directories created, enabled or disabled, domains
     /// added, verified, failed or deleted).
     pub state_changes: u64,
+    /// Webhook deliveries per event type (e.g. `organization.sso_enabled`):
+    /// queued, attempts, acknowledged, given up, dropped.
+    pub webhooks_by_type: BTreeMap<String, WebhookCounts>,
 }
 
 impl Stats {
@@ -136,6 +140,22 @@ impl Stats {
             .get(&endpoint)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Webhook delivery counters of one event type, e.g.
+    /// `"organization.sso_enabled"` (zeros if none was sent).
+    pub fn webhooks(&self, event_type: &str) -> WebhookCounts {
+        self.webhooks_by_type
+            .get(event_type)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Webhook delivery counters of all event types together.
+    pub fn webhook_totals(&self) -> WebhookCounts {
+        self.webhooks_by_type
+            .values()
+            .fold(WebhookCounts::default(), |sum, n| sum.plus(n))
     }
 
     /// Requests seen for all REST API endpoints together.

@@ -2,6 +2,8 @@
 //! calls spelled out as a Scalekit client would make them.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod webhooks;
+
 use reqwest::{Client, Response, StatusCode};
 use scalekit_emulator::Emulator;
 use serde_json::{Value, json};
