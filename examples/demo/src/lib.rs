@@ -125,8 +125,9 @@ impl Drop for Demo {
     }
 }
 
-/// Starts the demo on `listener` against `upstream`, with the emulator's
-/// webhook secret (or, against real Scalekit, no webhook endpoint).
+/// Starts the demo on `listener` against `upstream`: with the emulator, its
+/// webhooks are delivered to the demo, signed with the emulator's own
+/// secret; against real Scalekit, no webhook endpoint is mounted.
 pub async fn start(
     listener: TcpListener,
     upstream: Upstream,
@@ -149,7 +150,16 @@ pub async fn start_with(
     let (config, emulator, webhook_secret) = match upstream {
         Upstream::Scalekit(config) => (config, None, webhook_secret),
         Upstream::Emulator(builder) => {
-            let emulator = builder.allowed_parent_origin(origin).start().await?;
+            // The emulator delivers its signed webhooks to this demo, with
+            // the given secret or its own.
+            let mut builder = builder
+                .allowed_parent_origin(origin.clone())
+                .webhook_endpoint(format!("{origin}{WEBHOOK_PATH}"));
+            if let Some(secret) = webhook_secret {
+                builder = builder.webhook_secret(secret);
+            }
+            let emulator = builder.start().await?;
+            let webhook_secret = Some(emulator.webhook_secret().to_owned());
             let config = Config::builder()
                 .environment_url(emulator.base_url())
                 .client_id(emulator.client_id())
