@@ -6,14 +6,18 @@
 //!
 //! - [`Client`] and [`Config`]: a Scalekit REST client with a shared
 //!   access-token cache, portal-link minting and the organization calls;
-//! - [`PortalLinkLayer`]: tower middleware that resolves the request's
-//!   organization ([`resolve`]) and mints a fresh single-use link into the
-//!   request extensions ([`PortalLinkOutcome`]);
+//! - [`PortalLinkLayer`]: tower middleware that decides who may open the
+//!   portal ([`PortalLinkLayer::authorize`]), resolves the request's
+//!   organization ([`resolve`]), applies the minting limits ([`MintLimit`])
+//!   and mints a fresh single-use link into the request extensions
+//!   ([`PortalLinkOutcome`]; a failure is a [`PortalLinkFailure`] of one
+//!   [`FailureKind`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
-//!   the portal session expires;
+//!   the portal session expires, with the same authorization;
 //! - [`Client::organization_status`] and [`StatusEndpoint`]: an organization's
 //!   SSO, directory and domain status read from Scalekit, for the server and
-//!   for the page (the portal's browser events are claims, not the truth);
+//!   for the page (the portal's browser events are claims, not the truth),
+//!   with the same authorization;
 //! - [`webhook`]: verified Scalekit webhooks, the server's durable source of
 //!   truth;
 //! - [`template`]: the iframe and listener-script snippets, for minijinja or
@@ -32,7 +36,11 @@
 //! let client = Client::new(config)?;
 //! // Every request through this layer gets a link for the organization the
 //! // app's auth middleware put in its extensions.
-//! let layer = PortalLinkLayer::new(client, resolve::organization_extension());
+//! #[derive(Clone)]
+//! struct CurrentUser { is_admin: bool }
+//! let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+//!     // Only admins may configure single sign-on.
+//!     .authorize(|parts| parts.extensions.get::<CurrentUser>().is_some_and(|u| u.is_admin));
 //! # let _ = layer;
 //! # Ok::<(), scalekit_tower::Error>(())
 //! ```
@@ -59,6 +67,7 @@ mod origin;
 mod outcome;
 mod refresh;
 pub mod resolve;
+mod service;
 mod status;
 pub mod template;
 mod text;
@@ -76,7 +85,7 @@ pub use directory::{Directory, DirectoryProvider, DirectoryStatus, DirectoryType
 pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
 pub use error::{ApiError, Error};
 pub use failure::{FailureKind, PortalLinkFailure};
-pub use layer::{PortalLinkLayer, PortalLinkService, ResponseFuture};
+pub use layer::PortalLinkLayer;
 pub use limit::MintLimit;
 pub use link::{Feature, PortalLink};
 pub use organization::{
@@ -86,5 +95,6 @@ pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, Organi
 pub use organization_status::{DirectorySyncStatus, OrganizationStatus, SsoStatus};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
+pub use service::{PortalLinkService, ResponseFuture};
 pub use status::StatusEndpoint;
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

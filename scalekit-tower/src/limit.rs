@@ -1,26 +1,4 @@
-//! Keyed minting limits: per organization, and per user or session when the
-//! app names one.
-//!
-//! Scalekit rate-limits the app's credentials, not its users: one user in a
-//! loop could push every tenant of the app into 429. A [`MintLimit`] stops
-//! that loop before any upstream call, with a 429 and `Retry-After`. Each key
-//! gets a burst, then one more mint every period (a GCRA, from the
-//! `governor` crate). The refresh endpoint has [`MintLimit::default`]; the
-//! layer has none unless given one. Clones share their counters.
-//!
-//! ```
-//! use std::time::Duration;
-//! use scalekit_tower::MintLimit;
-//!
-//! #[derive(Clone)]
-//! struct Session { id: String }
-//!
-//! let limit = MintLimit::default()
-//!     // 10 links at once per signed-in session, then one every 6 s.
-//!     .per_user(|parts| parts.extensions.get::<Session>().map(|s| s.id.clone()),
-//!               10, Duration::from_secs(6));
-//! # let _ = limit;
-//! ```
+//! Keyed minting limits: per organization, and per user or session.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -50,8 +28,29 @@ const SWEEP_EVERY: u32 = 4096;
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 type KeyFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 
-/// A limit on how many portal links are minted, per organization and per
-/// user. See the [module docs](self).
+/// Keyed minting limits: per organization, and per user or session when the
+/// app names one.
+///
+/// Scalekit rate-limits the app's credentials, not its users: one user in a
+/// loop could push every tenant of the app into 429. A [`MintLimit`] stops
+/// that loop before any upstream call, with a 429 and `Retry-After`. Each key
+/// gets a burst, then one more mint every period (a GCRA, from the
+/// `governor` crate). The refresh endpoint has [`MintLimit::default`]; the
+/// layer has none unless given one. Clones share their counters.
+///
+/// ```
+/// use std::time::Duration;
+/// use scalekit_tower::MintLimit;
+///
+/// #[derive(Clone)]
+/// struct Session { id: String }
+///
+/// let limit = MintLimit::default()
+///     // 10 links at once per signed-in session, then one every 6 s.
+///     .per_user(|parts| parts.extensions.get::<Session>().map(|s| s.id.clone()),
+///               10, Duration::from_secs(6));
+/// # let _ = limit;
+/// ```
 #[derive(Clone)]
 pub struct MintLimit {
     per_organization: Option<Arc<Bucket>>,

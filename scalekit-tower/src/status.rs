@@ -13,7 +13,7 @@ use tower_service::Service;
 
 use crate::endpoint::{json_response, refusal, refuse_early};
 use crate::failure::PortalLinkFailure;
-use crate::mint::{Admitted, Gate};
+use crate::mint::{Admitted, Gate, log_failure};
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
 
@@ -106,8 +106,7 @@ where
                 Ok(admitted) => admitted,
                 Err(outcome) => {
                     if let PortalLinkOutcome::Failed(failure) = &outcome {
-                        tracing::warn!(error = %failure, kind = failure.kind().code(),
-                            "no organization status for this request");
+                        log_failure(failure, "no organization status for this request");
                     }
                     return Ok(refusal(&outcome));
                 }

@@ -263,6 +263,25 @@
     });
   }
 
+  // The longest `Retry-After` waited for; a longer one ends the refresh (the
+  // retry button stays).
+  var MAX_RETRY_AFTER_MS = 60000;
+
+  // `Retry-After` of a response in milliseconds (delta-seconds or an HTTP
+  // date), or null.
+  function retryAfterMs(response) {
+    var headers = response.headers;
+    var value = headers && typeof headers.get === 'function' ? headers.get('Retry-After') : null;
+    if (typeof value !== 'string' || value === '') {
+      return null;
+    }
+    if (/^\s*\d+\s*$/.test(value)) {
+      return parseInt(value, 10) * 1000;
+    }
+    var at = Date.parse(value);
+    return isNaN(at) ? null : Math.max(0, at - Date.now());
+  }
+
   // Fetches a fresh link from the app's refresh endpoint and checks it.
   async function fetchLink() {
     if (portalOrigin === null) {
@@ -274,14 +293,20 @@
       headers: { Accept: 'application/json' }
     });
     if (!response.ok) {
-      throw new Error('refresh endpoint answered ' + response.status);
+      var failure = new Error('refresh endpoint answered ' + response.status);
+      failure.retryAfterMs = retryAfterMs(response);
+      throw failure;
     }
     var body = await response.json();
     if (body === null || typeof body !== 'object' || typeof body.location !== 'string') {
       throw new Error('refresh endpoint sent no location');
     }
+    // The same rules as the server's: an http(s) URL without credentials on
+    // exactly the portal origin (a `blob:` URL reports its inner origin).
     var location = new URL(body.location);
-    if (location.origin !== portalOrigin) {
+    if ((location.protocol !== 'https:' && location.protocol !== 'http:') ||
+        location.username !== '' || location.password !== '' ||
+        location.origin !== portalOrigin) {
       throw new Error('refreshed link is not on the portal origin');
     }
     return { href: location.href, expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null };
@@ -318,10 +343,22 @@
     var retries = config.refreshRetries > 0 ? config.refreshRetries : 0;
     var backoff = config.refreshBackoffMs > 0 ? config.refreshBackoffMs : 0;
     var lastError = null;
+    var attempts = 0;
     for (var attempt = 0; attempt <= retries; attempt += 1) {
       if (attempt > 0) {
-        await delay(Math.min(backoff * Math.pow(2, attempt - 1), 30000));
+        var wait = Math.min(backoff * Math.pow(2, attempt - 1), 30000);
+        // The server said when to come back (a minting limit, Scalekit's
+        // rate limit): not before then, and not at all if that is far off.
+        var asked = lastError && typeof lastError.retryAfterMs === 'number' ? lastError.retryAfterMs : null;
+        if (asked !== null) {
+          if (asked > MAX_RETRY_AFTER_MS) {
+            break;
+          }
+          wait = Math.max(wait, asked);
+        }
+        await delay(wait);
       }
+      attempts = attempt + 1;
       try {
         var link = await fetchLink();
         refreshing = false;
@@ -339,7 +376,7 @@
     refreshing = false;
     setState('failed');
     var text = lastError && lastError.message ? String(lastError.message) : 'refresh failed';
-    emit('refresh-failed', { reason: reason, attempts: retries + 1, error: text }, false);
+    emit('refresh-failed', { reason: reason, attempts: attempts, error: text }, false);
     showStatus(messages.unavailable, false);
   }
 

@@ -193,7 +193,39 @@ const names = log => log.map(e => e[0]);
     assert.deepStrictEqual(names(e.log), ['scalekit:loaded']);
     console.log('10 ok');
   }
-  // 11. SSO/directory claims ask the status endpoint; its answer is the status
+  // 11. the refreshed link must be http(s), without credentials, on the exact origin
+  {
+    for (const bad of ['blob:https://acme.scalekit.dev/0b5c', 'https://user:pw@acme.scalekit.dev/magicLink/x', 'https://user@acme.scalekit.dev/magicLink/x', 'javascript:alert(1)', 'https://acme.scalekit.dev.evil.example/x']) {
+      const e = makeEnv(base, { fetch: () => ok(bad) });
+      e.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
+      await sleep(60);
+      assert.strictEqual(e.iframe.src, '', bad);
+      assert.deepStrictEqual(names(e.log), ['scalekit:session-expired', 'scalekit:refresh-failed'], bad);
+      assert.strictEqual(e.log[1][1].error, 'refreshed link is not on the portal origin', bad);
+    }
+    console.log('11 ok');
+  }
+  // 12. Retry-After is honoured: no retry before it; a far one ends the refresh
+  {
+    const limited = (after) => ({ ok: false, status: 429, headers: { get: k => (k.toLowerCase() === 'retry-after' ? after : null) } });
+    let n = 0;
+    const e = makeEnv(base, { fetch: () => (++n === 1 ? limited('1') : ok()) });
+    e.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
+    await sleep(300);
+    assert.strictEqual(e.fetchCalls.length, 1, 'no retry before Retry-After (backoff is 5 ms)');
+    await sleep(1000);
+    assert.strictEqual(e.fetchCalls.length, 2);
+    assert.strictEqual(e.iframe.src, 'https://acme.scalekit.dev/magicLink/new');
+    const f = makeEnv(base, { fetch: () => limited('3600') });
+    f.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
+    await sleep(60);
+    assert.strictEqual(f.fetchCalls.length, 1);
+    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed']);
+    assert.strictEqual(f.log[1][1].attempts, 1);
+    assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
+    console.log('12 ok');
+  }
+  // 13. SSO/directory claims ask the status endpoint; its answer is the status
   {
     const server = { sso: { enabled: false }, directory: { enabled: true } };
     let release = null;
@@ -231,16 +263,16 @@ const names = log => log.map(e => e[0]);
     e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' }, undefined, { forged: true });
     await sleep(5);
     assert.strictEqual(e.fetchCalls.length, 3);
-    console.log('11 ok');
+    console.log('13 ok');
   }
-  // 12. an empty status URL turns the check off
+  // 14. an empty status URL turns the check off
   {
     const e = makeEnv(Object.assign({}, base, { statusUrl: '' }), { fetch: () => ok() });
     e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' });
     await sleep(5);
     assert.strictEqual(e.fetchCalls.length, 0);
     assert.deepStrictEqual(names(e.log), ['scalekit:sso-enabled']);
-    console.log('12 ok');
+    console.log('14 ok');
   }
   console.log('all ok');
 })().catch(err => { console.error(err); process.exit(1); });

@@ -113,3 +113,124 @@ async fn wrong_usage_prints_help() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("Usage: scalekit-portal-link"));
 }
+
+/// Runs the CLI in `dir` with no Scalekit variables but `env`.
+async fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scalekit-portal-link"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SCALEKIT_ENVIRONMENT_URL")
+        .env_remove("SCALEKIT_CLIENT_ID")
+        .env_remove("SCALEKIT_CLIENT_SECRET")
+        .env_remove("SCALEKIT_PORTAL_ORIGIN");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().await.unwrap()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("portal-link-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn dot_env_comes_from_the_current_directory_only_and_never_overrides() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let dot_env: String = credentials(&emulator)
+        .iter()
+        .map(|(name, value)| format!("{name}={value}\n"))
+        .collect();
+    // A .env in a parent directory is not read.
+    let parent = TempDir::new("parent");
+    std::fs::write(parent.0.join(".env"), &dot_env).unwrap();
+    let child = parent.0.join("work");
+    std::fs::create_dir_all(&child).unwrap();
+    let output = run_in(&child, &[demo::ACME_ID], &[]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(text(&output.stderr).contains("SCALEKIT_ENVIRONMENT_URL"));
+    // The current directory's is.
+    let output = run_in(&parent.0, &[demo::ACME_ID], &[]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // A variable the environment sets wins over the file.
+    let output = run_in(
+        &parent.0,
+        &[demo::ACME_ID],
+        &[("SCALEKIT_CLIENT_SECRET", "from-the-environment")],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("rejected the client credentials"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn upstream_text_reaches_the_terminal_escaped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                while let Ok(n @ 1..) = socket.read(&mut buf).await {
+                    let (status, body) = if buf[..n].starts_with(b"POST /oauth/token") {
+                        ("200 OK", r#"{"access_token":"t","expires_in":3600}"#)
+                    } else {
+                        (
+                            "400 Bad Request",
+                            r#"{"code":3,"message":"nope\u001b[2J\u001b]0;owned\u0007\nerror: forged line","details":[{"error_code":"X\u001b[31m"}]}"#,
+                        )
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let url = format!("http://{addr}");
+    let output = run(
+        &["org_1"],
+        &[
+            ("SCALEKIT_ENVIRONMENT_URL", &url),
+            ("SCALEKIT_CLIENT_ID", "skc_1"),
+            ("SCALEKIT_CLIENT_SECRET", "s"),
+        ],
+    )
+    .await;
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("nope\\u{1b}[2J"), "{stderr}");
+    assert!(
+        !stderr
+            .trim_end()
+            .chars()
+            .any(|c| c.is_control() && c != '\n'),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr:?}");
+}
