@@ -109,8 +109,8 @@ async fn session(driver: &Driver, chromium: &Path) -> Client {
     let Value::Object(capabilities) = capabilities else {
         unreachable!("an object literal")
     };
-    ClientBuilder::rustls()
-        .expect("TLS roots")
+    // chromedriver listens on plain HTTP on 127.0.0.1: no TLS.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await

@@ -20,8 +20,8 @@
 //!   with the same authorization;
 //! - [`webhook`]: verified Scalekit webhooks, the server's durable source of
 //!   truth;
-//! - [`template`]: the iframe and listener-script snippets, for minijinja or
-//!   as plain HTML.
+//! - `template` (feature `template`, on by default): the iframe and
+//!   listener-script snippets, for minijinja or as plain HTML.
 //!
 //! The axum extractor for the link lives in `scalekit-axum-extract`.
 //!
@@ -46,6 +46,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorize;
 mod client;
@@ -69,8 +70,10 @@ mod refresh;
 pub mod resolve;
 mod service;
 mod status;
+#[cfg(feature = "template")]
 pub mod template;
 mod text;
+mod tls;
 pub mod webhook;
 mod wire_enum;
 

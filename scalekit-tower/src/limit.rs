@@ -83,7 +83,7 @@ impl Bucket {
     fn take(&self, key: &str) -> Result<(), Duration> {
         let checks = self.checks.fetch_add(1, Ordering::Relaxed);
         let full = self.limiter.len() >= MAX_KEYS;
-        if checks % SWEEP_EVERY == 0 || (full && checks % 64 == 0) {
+        if checks.is_multiple_of(SWEEP_EVERY) || (full && checks.is_multiple_of(64)) {
             // Keys back at a full burst are indistinguishable from new ones.
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();

@@ -173,7 +173,7 @@ impl Service<Request<()>> for ReadyOnce {
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         // Pending on every other poll, to exercise callers that wait.
-        if self.polls.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+        if self.polls.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }

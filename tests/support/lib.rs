@@ -5,6 +5,8 @@
 
 pub mod browser;
 pub mod portal;
+#[cfg(doctest)]
+mod readme;
 
 use std::net::SocketAddr;
 use std::time::Duration;

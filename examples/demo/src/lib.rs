@@ -1,7 +1,7 @@
 //! The demo app: a small SaaS settings page that embeds Scalekit's admin
 //! portal with `scalekit-tower`, exactly as a user of the kit would write it.
 //!
-//! - `/`: pick a demo user (a cookie session, nothing more);
+//! - `/`: pick a demo user (a `tower-sessions` session, nothing more);
 //! - `/settings`: the settings page, behind [`PortalLinkLayer`], with the
 //!   portal snippet and a live log of the portal's events;
 //! - `/settings/portal/refresh`: the refresh endpoint the snippet calls when
@@ -65,6 +65,9 @@ pub const STATUS_PATH: &str = "/settings/portal/status";
 pub const WEBHOOK_PATH: &str = "/webhooks/scalekit";
 /// The path of the webhook-deliveries list the settings page shows.
 pub const DELIVERIES_PATH: &str = "/settings/webhooks";
+
+/// How long a sign-in lasts without a request.
+pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Which Scalekit the demo talks to.
 #[derive(Debug)]
@@ -205,6 +208,15 @@ pub fn router(
     client: Client,
     verifier: Option<WebhookVerifier>,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    router_with_session_timeout(client, verifier, SESSION_IDLE_TIMEOUT)
+}
+
+/// [`router`] with sign-ins that expire after `idle` without a request.
+pub fn router_with_session_timeout(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+    idle: Duration,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
     // The app's tenant id comes from its own session; Scalekit's external-id
     // lookup maps it to the organization (cached briefly; links never are).
@@ -215,7 +227,6 @@ pub fn router(
         server.clone(),
         verifier.is_some(),
     )?);
-    let sessions = session::Sessions::default();
     let frame_src: Arc<str> = client.config().portal_origin().into();
     let signed_in =
         |parts: &axum::http::request::Parts| parts.extensions.get::<DemoUser>().copied();
@@ -239,15 +250,15 @@ pub fn router(
         .merge(status_route(STATUS_PATH, portal.status_endpoint()))
         .route(DELIVERIES_PATH, get(pages::deliveries))
         .route("/", get(pages::home))
-        .route("/login", post(session::login).with_state(sessions.clone()))
-        .route(
-            "/logout",
-            post(session::logout).with_state(sessions.clone()),
-        )
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
         .route("/static/demo.css", get(pages::stylesheet))
         .route("/static/demo.js", get(pages::script))
         .with_state(pages)
-        .layer(middleware::from_fn_with_state(sessions, session::load_user))
+        // The app's auth: the session layer, then the user it holds put in
+        // the request extensions for the pages and the resolver.
+        .layer(middleware::from_fn(session::load_user))
+        .layer(session::layer(idle))
         .layer(middleware::from_fn_with_state(frame_src, security::headers));
     // Scalekit signs its deliveries and has no session: the webhook route
     // is merged after the session and page layers, so they do not wrap it.

@@ -6,7 +6,7 @@
 //! to real Scalekit. `SCALEKIT_WEBHOOK_SECRET` sets the webhook signing
 //! secret in both modes; alone, it does not switch to real Scalekit.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 
 use scalekit_demo::Upstream;
@@ -35,6 +35,9 @@ async fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
+        // Colours only for a person at a terminal: none in a file or a pipe,
+        // none under NO_COLOR.
+        .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     // Only `./.env`, never a parent directory's, and never over a variable
     // the environment already sets (dotenvy's `from_path` keeps those).

@@ -1,17 +1,24 @@
-//! A deliberately small login: pick a demo user, get a random session cookie.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! A deliberately small login on `tower-sessions`: pick a demo user, and the
+//! session (in its memory store, expiring after a while without use) holds
+//! who signed in.
+//!
+//! [`load_user`] is the app's own auth middleware: it reads the session and
+//! puts the signed-in [`DemoUser`] in the request extensions, where the
+//! pages and the portal's organization resolver read it, as they would read
+//! an axum-login user.
 
 use axum::Form;
-use axum::extract::{Request, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 
+/// The session cookie's name.
 const COOKIE_NAME: &str = "demo_session";
+/// The session key holding the signed-in user's [`DemoUser::key`].
+const USER_KEY: &str = "user";
 
 /// A demo user. The app's auth middleware puts the signed-in one in the
 /// request extensions; the portal resolver reads its `tenant`.
@@ -69,35 +76,37 @@ pub const DEMO_USERS: [DemoUser; 4] = [
     },
 ];
 
-/// Signed-in sessions, by random session id.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Sessions(Arc<Mutex<HashMap<String, &'static str>>>);
-
-impl Sessions {
-    fn user(&self, id: &str) -> Option<DemoUser> {
-        let key = *self.0.lock().ok()?.get(id)?;
-        DEMO_USERS.into_iter().find(|user| user.key == key)
-    }
+/// The session layer: a memory store, an `HttpOnly`, `SameSite=Lax` cookie,
+/// and sessions that expire after `idle` without a request (each request
+/// extends it).
+///
+/// The memory store never loads an expired session; it keeps the record
+/// until its id is deleted (sign-out, sign-in again), which suits a demo. A
+/// production app picks a store that deletes expired sessions (a database
+/// store's expired-session task, or a bounded cache).
+pub(crate) fn layer(idle: std::time::Duration) -> SessionManagerLayer<MemoryStore> {
+    let idle = tower_sessions::cookie::time::Duration::try_from(idle)
+        .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
+    SessionManagerLayer::new(MemoryStore::default())
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        // The demo serves plain http on 127.0.0.1; behind https, keep the
+        // default (`Secure`).
+        .with_secure(false)
+        .with_expiry(Expiry::OnInactivity(idle))
+        .with_always_save(true)
 }
 
-fn session_id(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value)
+/// The signed-in user of `session`, if any.
+async fn signed_in(session: &Session) -> Option<DemoUser> {
+    let key: String = session.get(USER_KEY).await.ok().flatten()?;
+    DEMO_USERS.into_iter().find(|user| user.key == key)
 }
 
 /// Puts the signed-in [`DemoUser`] into the request extensions.
-pub(crate) async fn load_user(
-    State(sessions): State<Sessions>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if let Some(user) = session_id(request.headers()).and_then(|id| sessions.user(id)) {
+pub(crate) async fn load_user(session: Session, mut request: Request, next: Next) -> Response {
+    if let Some(user) = signed_in(&session).await {
         request.extensions_mut().insert(user);
     }
     next.run(request).await
@@ -108,30 +117,25 @@ pub(crate) struct Login {
     user: String,
 }
 
-pub(crate) async fn login(State(sessions): State<Sessions>, Form(login): Form<Login>) -> Response {
+pub(crate) async fn login(session: Session, Form(login): Form<Login>) -> Response {
     let Some(user) = DEMO_USERS.into_iter().find(|user| user.key == login.user) else {
         return Redirect::to("/").into_response();
     };
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    if let Ok(mut sessions) = sessions.0.lock() {
-        sessions.insert(id.clone(), user.key);
+    // A new session id at sign-in, so an id planted before it is worthless.
+    let stored = match session.cycle_id().await {
+        Ok(()) => session.insert(USER_KEY, user.key).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = stored {
+        tracing::error!(error = %err, "the session store failed");
+        return Redirect::to("/").into_response();
     }
-    let cookie = format!("{COOKIE_NAME}={id}; Path=/; HttpOnly; SameSite=Lax");
-    let mut response = Redirect::to("/settings").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(SET_COOKIE, value);
-    }
-    response
+    Redirect::to("/settings").into_response()
 }
 
-pub(crate) async fn logout(State(sessions): State<Sessions>, headers: HeaderMap) -> Response {
-    if let (Some(id), Ok(mut sessions)) = (session_id(&headers), sessions.0.lock()) {
-        sessions.remove(id);
+pub(crate) async fn logout(session: Session) -> Response {
+    if let Err(err) = session.flush().await {
+        tracing::error!(error = %err, "the session store failed");
     }
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("demo_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
-    );
-    response
+    Redirect::to("/").into_response()
 }

@@ -2,6 +2,8 @@
 //! it embeds loads. (The real-browser run of the same page is in the
 //! workspace's browser tests.)
 
+use std::time::Duration;
+
 use scalekit_demo::Upstream;
 
 struct Session {
@@ -23,13 +25,12 @@ async fn sign_in(base: &str, user: &str) -> Session {
         .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/settings");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("Max-Age="),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
     Session {
         http,
         base: base.to_owned(),
@@ -45,6 +46,29 @@ impl Session {
             .send()
             .await
             .unwrap()
+    }
+
+    async fn post(&self, path: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}{}", self.base, path.trim_start_matches('/')))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Whether the session still signs the user in: `/settings` answers the
+    /// page instead of sending them home.
+    async fn signed_in(&self) -> bool {
+        let response = self.get("/settings").await;
+        match response.status().as_u16() {
+            200 => true,
+            303 => {
+                assert_eq!(response.headers()["location"], "/");
+                false
+            }
+            other => panic!("unexpected status {other}"),
+        }
     }
 }
 
@@ -309,4 +333,47 @@ async fn dot_env_is_read_from_the_current_directory_only_and_never_overrides() {
         "{printed}"
     );
     assert!(!printed.contains("dotenv-secret"), "{printed}");
+}
+
+#[tokio::test]
+async fn sessions_expire_after_the_idle_timeout() {
+    let emulator = scalekit_emulator::Emulator::builder()
+        .start()
+        .await
+        .unwrap();
+    let config = scalekit_tower::Config::builder()
+        .environment_url(emulator.base_url())
+        .client_id(emulator.client_id())
+        .client_secret(emulator.client_secret())
+        .build()
+        .unwrap();
+    let client = scalekit_tower::Client::new(config).unwrap();
+    let idle = Duration::from_secs(1);
+    let router = scalekit_demo::router_with_session_timeout(client, None, idle).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let alice = sign_in(&base, "alice").await;
+    assert!(alice.signed_in().await);
+    // The timeout is the behaviour under test: let it pass with no request.
+    tokio::time::sleep(idle + Duration::from_millis(200)).await;
+    assert!(
+        !alice.signed_in().await,
+        "a session idle for longer than the timeout no longer signs in"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = scalekit_demo::start(listener, Upstream::local())
+        .await
+        .unwrap();
+    let bob = sign_in(&demo.url(), "bob").await;
+    assert!(bob.signed_in().await);
+    let response = bob.post("/logout").await;
+    assert_eq!(response.status(), 303);
+    assert!(!bob.signed_in().await, "the old cookie is worthless");
 }

@@ -76,6 +76,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Self, Error> {
+        crate::tls::prepare(config.environment_url())?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout())
             .pool_idle_timeout(Duration::from_secs(60))
