@@ -76,7 +76,7 @@ fn load_app_process() {
             .timeout(DEADLINE)
             .build()
             .unwrap();
-        let router = scalekit_demo::router(Client::new(config).unwrap()).unwrap();
+        let router = scalekit_demo::router(Client::new(config).unwrap(), None).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("LISTENING {}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move { axum::serve(listener, router).await });

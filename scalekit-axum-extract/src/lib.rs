@@ -1,6 +1,6 @@
 //! axum extractors for the portal link minted by
-//! [`scalekit_tower::PortalLinkLayer`], and a route helper for its refresh
-//! endpoint.
+//! [`scalekit_tower::PortalLinkLayer`], route helpers for its refresh and
+//! status endpoints, and the webhook extractor and route.
 //!
 //! A handler takes the link as an argument, in one of three forms:
 //!
@@ -49,6 +49,6 @@ mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
-pub use route::refresh_route;
+pub use route::{refresh_route, status_route};
 pub use webhook::{ScalekitWebhook, webhook_route};
 pub use webhook_rejection::WebhookRejection;

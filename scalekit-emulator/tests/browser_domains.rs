@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
 use scalekit_emulator::{Emulator, VerificationOutcome, demo};
 use serde_json::{Value, json};
 
@@ -110,7 +109,8 @@ async fn session(driver: &Driver, chromium: &Path) -> Client {
     let Value::Object(capabilities) = capabilities else {
         unreachable!("an object literal")
     };
-    ClientBuilder::new(HttpConnector::new())
+    // chromedriver listens on plain HTTP on 127.0.0.1: no TLS.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await

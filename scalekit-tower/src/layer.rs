@@ -16,6 +16,7 @@ use crate::mint::Gate;
 use crate::refresh::RefreshEndpoint;
 use crate::resolve::OrganizationResolver;
 use crate::service::{PortalLinkService, Settings};
+use crate::status::StatusEndpoint;
 
 /// Middleware that mints a fresh portal link for every request it wraps.
 ///
@@ -235,10 +236,26 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// features, and the refresh limit
     /// ([`with_refresh_limit`](Self::with_refresh_limit)).
     pub fn refresh_endpoint(&self) -> RefreshEndpoint<R> {
-        RefreshEndpoint::from_gate(Gate {
+        RefreshEndpoint::from_gate(self.browser_gate())
+    }
+
+    /// An endpoint that answers the organization's
+    /// [`OrganizationStatus`](crate::OrganizationStatus), read from Scalekit,
+    /// as JSON: what the listener script asks after the portal reports an
+    /// SSO or directory change. Same authorization and resolver as this
+    /// layer; it shares the refresh endpoint's limit
+    /// ([`with_refresh_limit`](Self::with_refresh_limit)), so the two
+    /// browser endpoints have one budget per organization and user.
+    pub fn status_endpoint(&self) -> StatusEndpoint<R> {
+        StatusEndpoint::from_gate(self.browser_gate())
+    }
+
+    /// The gate of the browser endpoints: the layer's, with the refresh limit.
+    fn browser_gate(&self) -> Gate<R> {
+        Gate {
             limit: self.refresh_limit.clone(),
             ..self.gate.clone()
-        })
+        }
     }
 }
 

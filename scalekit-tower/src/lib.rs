@@ -14,6 +14,12 @@
 //!   [`FailureKind`]);
 //! - [`RefreshEndpoint`]: the endpoint the browser calls for a new link when
 //!   the portal session expires, with the same authorization;
+//! - [`Client::organization_status`] and [`StatusEndpoint`]: an organization's
+//!   SSO, directory and domain status read from Scalekit, for the server and
+//!   for the page (the portal's browser events are claims, not the truth),
+//!   with the same authorization;
+//! - [`webhook`]: verified Scalekit webhooks, the server's durable source of
+//!   truth;
 //! - `template` (feature `template`, on by default): the iframe and
 //!   listener-script snippets, for minijinja or as plain HTML.
 //!
@@ -45,6 +51,10 @@
 mod authorize;
 mod client;
 mod config;
+mod connection;
+mod directory;
+mod domain;
+mod endpoint;
 mod error;
 mod failure;
 mod layer;
@@ -53,16 +63,19 @@ mod link;
 mod mint;
 mod organization;
 mod organization_id;
+mod organization_status;
 mod origin;
 mod outcome;
 mod refresh;
 pub mod resolve;
 mod service;
+mod status;
 #[cfg(feature = "template")]
 pub mod template;
 mod text;
 mod tls;
 pub mod webhook;
+mod wire_enum;
 
 pub use authorize::AuthorizeError;
 pub use client::Client;
@@ -70,6 +83,9 @@ pub use config::{
     Config, ConfigBuilder, ConfigError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL,
     ENV_PORTAL_ORIGIN,
 };
+pub use connection::{ConnectionProvider, ConnectionStatus, ConnectionType, SsoConnection};
+pub use directory::{Directory, DirectoryProvider, DirectoryStatus, DirectoryType};
+pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
 pub use error::{ApiError, Error};
 pub use failure::{FailureKind, PortalLinkFailure};
 pub use layer::PortalLinkLayer;
@@ -79,7 +95,9 @@ pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
+pub use organization_status::{DirectorySyncStatus, OrganizationStatus, SsoStatus};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
 pub use service::{PortalLinkService, ResponseFuture};
+pub use status::StatusEndpoint;
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

@@ -138,15 +138,20 @@ impl<R: OrganizationResolver> Gate<R> {
                 },
             };
             if let PortalLinkOutcome::Failed(failure) = &outcome {
-                let kind = failure.kind().code();
-                if matches!(**failure, PortalLinkFailure::Refused) {
-                    // The app's own decision, not a fault.
-                    tracing::info!(kind, "portal refused by the app's authorization");
-                } else {
-                    tracing::warn!(error = %failure, kind, "no portal link for this request");
-                }
+                log_failure(failure, "no portal link for this request");
             }
             outcome
         })
+    }
+}
+
+/// Logs why a request got nothing: the app's refusal at info (its own
+/// decision, not a fault), anything else at warn with `what`.
+pub(crate) fn log_failure(failure: &PortalLinkFailure, what: &'static str) {
+    let kind = failure.kind().code();
+    if matches!(failure, PortalLinkFailure::Refused) {
+        tracing::info!(kind, "portal refused by the app's authorization");
+    } else {
+        tracing::warn!(error = %failure, kind, "{what}");
     }
 }

@@ -6,15 +6,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
-};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use time::format_description::well_known::Rfc3339;
 use tower_service::Service;
 
+use crate::endpoint::{json_response, refusal, refuse_early};
 use crate::mint::Gate;
-use crate::origin::cross_origin;
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
 
@@ -93,19 +90,9 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        if request.method() != Method::GET {
-            let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET"));
-            return Box::pin(std::future::ready(Ok(response)));
-        }
         let (parts, _body) = request.into_parts();
-        if let Some(code) = cross_origin(&parts) {
-            return Box::pin(std::future::ready(Ok(error_response(
-                StatusCode::FORBIDDEN,
-                code,
-            ))));
+        if let Some(refused) = refuse_early(&parts) {
+            return Box::pin(std::future::ready(Ok(refused)));
         }
         let mint = self.gate.mint(&parts);
         Box::pin(async move { Ok(outcome_response(mint.await)) })
@@ -122,30 +109,6 @@ fn outcome_response(outcome: PortalLinkOutcome) -> Response<String> {
             });
             json_response(StatusCode::OK, body.to_string())
         }
-        PortalLinkOutcome::NoOrganization => {
-            error_response(StatusCode::FORBIDDEN, "no_organization")
-        }
-        PortalLinkOutcome::Failed(failure) => {
-            let kind = failure.kind();
-            let mut response = error_response(kind.status(), kind.code());
-            if let Some(after) = failure.retry_after_header() {
-                response.headers_mut().insert(RETRY_AFTER, after);
-            }
-            response
-        }
+        refused => refusal(&refused),
     }
-}
-
-fn error_response(status: StatusCode, code: &str) -> Response<String> {
-    json_response(status, serde_json::json!({ "error": code }).to_string())
-}
-
-fn json_response(status: StatusCode, body: String) -> Response<String> {
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
 }

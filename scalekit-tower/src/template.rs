@@ -94,10 +94,23 @@
 //! | `scalekit:refreshed` | a fresh link was set as the iframe's `src` | `{reason, attempts, expires_at}` |
 //! | `scalekit:refresh-failed` | every attempt failed, or the refresh cap was hit | `{reason, attempts, error}` |
 //! | `scalekit:load-timeout` | no message from the portal within the load timeout | `{timeout_ms}` |
+//! | `scalekit:status` | the status endpoint answered, after an SSO or directory event | the server's [`OrganizationStatus`](crate::OrganizationStatus) JSON |
+//! | `scalekit:status-failed` | the status endpoint did not answer 200 with JSON | `{reason, error}` |
 //!
 //! `reason` is `load-failed`, `session-expired`, `retry` (button) or
 //! `restored` (page restored from the back/forward cache). The fresh link
 //! itself is not put in any `detail`.
+//!
+//! # Server-confirmed status
+//!
+//! The SSO and directory events carry the portal's message, which any
+//! script on the page could also have posted: use them for UI feedback
+//! only. After each of them the script asks the app's status endpoint
+//! ([`PortalEmbed::with_status_url`], [`StatusEndpoint`](crate::StatusEndpoint))
+//! and dispatches `scalekit:status` with what the server read from
+//! Scalekit; `reason` in `scalekit:status-failed` is the event that asked.
+//! Events arriving while a request is out coalesce into one more request.
+//! Never does a portal message become the status.
 //!
 //! `scalekit:load-failed`, `scalekit:session-expired` and
 //! `scalekit:load-timeout` are cancelable: `preventDefault()` stops the
@@ -138,7 +151,7 @@
 //!   `.scalekit-portal-frame { display: block }` overrides `hidden`: add
 //!   `[hidden] { display: none }` after it).
 //! - `frame-src` (or `child-src`): the portal origin.
-//! - `connect-src`: the refresh endpoint (normally `'self'`).
+//! - `connect-src`: the refresh and status endpoints (normally `'self'`).
 //!
 //! The portal's own `frame-ancestors` must allow the page: register the app's
 //! domain in the Scalekit dashboard, or the frame stays blank (the
@@ -201,6 +214,7 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
         iframe_id: &embed.iframe_id,
         portal_origin: portal_origin.as_deref(),
         refresh_url: &embed.refresh_url,
+        status_url: &embed.status_url,
         has_link: location.is_some(),
         load_timeout_ms: millis(embed.load_timeout),
         refresh_retries: embed.refresh_retries,
@@ -279,6 +293,7 @@ struct ScriptConfig<'a> {
     iframe_id: &'a str,
     portal_origin: Option<&'a str>,
     refresh_url: &'a str,
+    status_url: &'a str,
     has_link: bool,
     load_timeout_ms: u64,
     refresh_retries: u32,

@@ -22,6 +22,8 @@
   var loadTimer = null;
   var refreshing = false;
   var autoRefreshes = [];
+  var statusInFlight = false;
+  var statusAgain = null;
 
   // The portal's current vocabulary (`event_type`), mapped onto host-page events.
   var EVENT_TYPES = {
@@ -33,6 +35,14 @@
     ORGANIZATION_SSO_DISABLED: 'sso-disabled',
     ORGANIZATION_DIRECTORY_ENABLED: 'directory-enabled',
     ORGANIZATION_DIRECTORY_DISABLED: 'directory-disabled'
+  };
+
+  // The portal's claims that the server confirms through the status endpoint.
+  var STATUS_EVENTS = {
+    'sso-enabled': true,
+    'sso-disabled': true,
+    'directory-enabled': true,
+    'directory-disabled': true
   };
 
   function own(object, key) {
@@ -202,6 +212,48 @@
     markAlive();
     if (name !== null) {
       emit(name, payload, false);
+      if (own(STATUS_EVENTS, name)) {
+        confirmStatus(name);
+      }
+    }
+  }
+
+  // Asks the app's server what Scalekit says now and dispatches it as
+  // `scalekit:status`. The portal's message is a claim any script on the
+  // page could forge: it never becomes the status. Claims arriving while a
+  // request is out coalesce into one more request.
+  async function confirmStatus(reason) {
+    if (typeof config.statusUrl !== 'string' || config.statusUrl === '') {
+      return;
+    }
+    if (statusInFlight) {
+      statusAgain = reason;
+      return;
+    }
+    statusInFlight = true;
+    try {
+      var response = await fetch(config.statusUrl, {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json' }
+      });
+      if (!response.ok) {
+        throw new Error('status endpoint answered ' + response.status);
+      }
+      var body = await response.json();
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new Error('status endpoint sent no status');
+      }
+      emit('status', body, false);
+    } catch (error) {
+      var text = error && error.message ? String(error.message) : 'status request failed';
+      emit('status-failed', { reason: reason, error: text }, false);
+    }
+    statusInFlight = false;
+    if (statusAgain !== null) {
+      var next = statusAgain;
+      statusAgain = null;
+      confirmStatus(next);
     }
   }
 

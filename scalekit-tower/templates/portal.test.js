@@ -225,5 +225,54 @@ const names = log => log.map(e => e[0]);
     assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
     console.log('12 ok');
   }
+  // 13. SSO/directory claims ask the status endpoint; its answer is the status
+  {
+    const server = { sso: { enabled: false }, directory: { enabled: true } };
+    let release = null;
+    const e = makeEnv(Object.assign({}, base, { statusUrl: '/s' }), {
+      fetch: (url, init, n) => {
+        if (url !== '/s') return ok();
+        if (n === 1) return new Promise(r => { release = () => r({ ok: true, status: 200, json: async () => server }); });
+        if (n === 2) return { ok: true, status: 200, json: async () => server };
+        return { ok: false, status: 403, json: async () => ({ error: 'forbidden' }) };
+      }
+    });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    // The portal claims SSO on; the server says off: the status is the server's.
+    e.post({ event_type: 'ORGANIZATION_SSO_ENABLED', data: { enabled: true } });
+    // Two more claims while the first request is out: one more request.
+    e.post({ event_type: 'ORGANIZATION_DIRECTORY_ENABLED' });
+    e.post({ type: 'SSO_CONFIGURED' });
+    await sleep(5);
+    assert.strictEqual(e.fetchCalls.length, 1);
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(e.fetchCalls[0][1])), { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+    release();
+    await sleep(10);
+    assert.strictEqual(e.fetchCalls.length, 2);
+    const statuses = e.log.filter(x => x[0] === 'scalekit:status');
+    assert.strictEqual(statuses.length, 2);
+    assert.strictEqual(statuses[0][1].sso.enabled, false);
+    // Other events ask nothing; a refused request is reported, not invented.
+    e.post({ event_type: 'PORTAL_SESSION_WARNING' });
+    assert.strictEqual(e.fetchCalls.length, 2);
+    e.post({ event_type: 'ORGANIZATION_SSO_DISABLED' });
+    await sleep(10);
+    const failed = e.log.filter(x => x[0] === 'scalekit:status-failed');
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(failed.map(x => x[1]))), [{ reason: 'sso-disabled', error: 'status endpoint answered 403' }]);
+    // A forged claim (wrong source) asks nothing.
+    e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' }, undefined, { forged: true });
+    await sleep(5);
+    assert.strictEqual(e.fetchCalls.length, 3);
+    console.log('13 ok');
+  }
+  // 14. an empty status URL turns the check off
+  {
+    const e = makeEnv(Object.assign({}, base, { statusUrl: '' }), { fetch: () => ok() });
+    e.post({ event_type: 'ORGANIZATION_SSO_ENABLED' });
+    await sleep(5);
+    assert.strictEqual(e.fetchCalls.length, 0);
+    assert.deepStrictEqual(names(e.log), ['scalekit:sso-enabled']);
+    console.log('14 ok');
+  }
   console.log('all ok');
 })().catch(err => { console.error(err); process.exit(1); });

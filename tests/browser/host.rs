@@ -1,7 +1,7 @@
 //! The host app of the browser tests: an axum settings page embedding the
 //! portal exactly the way the README tells users to (the layer with a
 //! resolver, the `PortalLink` extractor, the minijinja snippet, the refresh
-//! route), plus the event recorder and, on request, a strict CSP.
+//! and status routes), plus the event recorder and, on request, a strict CSP.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Environment, context};
-use scalekit_axum_extract::{PortalLink, refresh_route};
+use scalekit_axum_extract::{PortalLink, refresh_route, status_route};
 use scalekit_testkit::Served;
 use scalekit_testkit::browser::EVENT_RECORDER_JS;
 use scalekit_tower::template::{self, PortalEmbed};
@@ -20,6 +20,8 @@ use scalekit_tower::{Client, Feature, OrganizationId, PortalLinkLayer, resolve};
 
 /// Where the refresh endpoint is mounted.
 pub(crate) const REFRESH_PATH: &str = "/settings/portal/refresh";
+/// Where the status endpoint is mounted.
+pub(crate) const STATUS_PATH: &str = "/settings/portal/status";
 
 /// How the host page is served.
 #[derive(Debug, Clone)]
@@ -177,6 +179,7 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
         env,
         embed: PortalEmbed::new()
             .with_refresh_url(REFRESH_PATH)
+            .with_status_url(STATUS_PATH)
             .with_height(640)
             .with_load_timeout(options.load_timeout),
         csp: options.csp,
@@ -190,6 +193,7 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
         .route("/assets/settings.css", get(stylesheet))
         .route("/elsewhere", get(elsewhere))
         .merge(refresh_route(REFRESH_PATH, portal.refresh_endpoint()))
+        .merge(status_route(STATUS_PATH, portal.status_endpoint()))
         .with_state(state);
     Served::axum(router).await
 }

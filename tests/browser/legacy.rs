@@ -54,9 +54,15 @@ async fn legacy_sso_configured_is_reported_as_sso_enabled() {
         .await;
     f.browser.leave_frame().await;
 
-    let events = f.browser.wait_for_event("sso-enabled", 1, WAIT).await;
-    // No load-success message in this vocabulary, so no scalekit:loaded.
-    assert_eq!(names(&events), ["sso-enabled"]);
+    let events = f.browser.wait_for_event("status", 1, WAIT).await;
+    // No load-success message in this vocabulary, so no scalekit:loaded;
+    // the legacy claim is confirmed by the server all the same.
+    assert_eq!(names(&events), ["sso-enabled", "status"]);
+    assert_eq!(
+        events[1].detail["sso"]["enabled"], true,
+        "{:?}",
+        events[1].detail
+    );
     let detail = &events[0].detail;
     assert_eq!(detail["type"], "SSO_CONFIGURED");
     assert_eq!(detail["data"]["connection_type"], "SSO");

@@ -121,8 +121,14 @@ async fn enabling_sso(csp: bool) {
         .await;
     f.browser.leave_frame().await;
 
-    let events = f.browser.wait_for_event("sso-enabled", 1, WAIT).await;
-    assert_eq!(names(&events), ["loaded", "sso-enabled"]);
+    // The portal's claim, then what the server read from Scalekit.
+    let events = f.browser.wait_for_event("status", 1, WAIT).await;
+    assert_eq!(names(&events), ["loaded", "sso-enabled", "status"]);
+    let status = &events[2].detail;
+    assert_eq!(status["organization_id"], demo::GLOBEX_ID);
+    assert_eq!(status["sso"]["enabled"], true, "{status}");
+    assert_eq!(status["sso"]["provider"], "OKTA", "{status}");
+    assert_eq!(status["directory"]["enabled"], false, "{status}");
     let detail = &events[1].detail;
     assert_eq!(detail["event_type"], "ORGANIZATION_SSO_ENABLED");
     assert_eq!(detail["object"], "connection");

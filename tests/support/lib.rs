@@ -4,6 +4,7 @@
 //! Nothing here is part of the published crates.
 
 pub mod browser;
+pub mod portal;
 #[cfg(doctest)]
 mod readme;
 

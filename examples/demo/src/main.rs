@@ -3,12 +3,14 @@
 //! With no `SCALEKIT_*` variables (in the environment, or in `.env` in the
 //! current directory, which never overrides the environment) it
 //! starts a local Scalekit emulator in the same process; with them it talks
-//! to real Scalekit.
+//! to real Scalekit. `SCALEKIT_WEBHOOK_SECRET` sets the webhook signing
+//! secret in both modes; alone, it does not switch to real Scalekit.
 
 use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 
 use scalekit_demo::Upstream;
+use scalekit_tower::webhook::ENV_WEBHOOK_SECRET;
 use scalekit_tower::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL};
 
 const DEFAULT_PORT: u16 = 3000;
@@ -52,6 +54,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let webhook_secret = std::env::var(ENV_WEBHOOK_SECRET)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
     let uses_scalekit = [ENV_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
         .iter()
         .any(|name| std::env::var_os(name).is_some());
@@ -67,6 +72,13 @@ async fn main() -> ExitCode {
                     "Register http://127.0.0.1:{port} as a redirect URL in the Scalekit dashboard, \
                      and create organizations with external ids `acme` and `globex`."
                 );
+                if webhook_secret.is_none() {
+                    println!(
+                        "Webhooks are off: set {ENV_WEBHOOK_SECRET} to the signing secret of an \
+                         endpoint registered for {} in the dashboard.",
+                        scalekit_demo::WEBHOOK_PATH
+                    );
+                }
                 Upstream::Scalekit(config)
             }
             Err(err) => {
@@ -93,7 +105,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match scalekit_demo::start(listener, upstream).await {
+    match scalekit_demo::start_with(listener, upstream, webhook_secret).await {
         Ok(demo) => {
             if let Some(emulator) = demo.emulator() {
                 println!(

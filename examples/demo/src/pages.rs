@@ -1,30 +1,43 @@
-//! The demo's pages: home (pick a user) and settings (the embedded portal).
+//! The demo's pages: home (pick a user), settings (the embedded portal, the
+//! server's SSO and directory badges, the webhook panel) and the
+//! deliveries list the panel reads.
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
 use minijinja::{Environment, context};
 use scalekit_axum_extract::{PortalLink, PortalLinkRejection};
+use scalekit_tower::resolve::OrganizationResolver;
 use scalekit_tower::template::{self, PortalEmbed};
+use scalekit_tower::{Client, OrganizationId};
 
-use crate::REFRESH_PATH;
 use crate::security::CspNonce;
 use crate::session::{DEMO_USERS, DemoUser};
+use crate::webhooks::{Known, ServerState};
+use crate::{REFRESH_PATH, Resolver, STATUS_PATH};
 
 /// Templates and settings shared by the handlers.
 #[derive(Debug)]
 pub(crate) struct Pages {
     templates: Environment<'static>,
     portal_origin: url::Url,
+    client: Client,
+    resolver: Resolver,
+    server: ServerState,
+    webhooks_on: bool,
 }
 
 impl Pages {
     pub(crate) fn new(
-        portal_origin: &str,
+        client: Client,
+        resolver: Resolver,
+        server: ServerState,
+        webhooks_on: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let mut templates = Environment::new();
         template::register(&mut templates)?;
@@ -33,8 +46,43 @@ impl Pages {
         templates.add_template("settings.html", include_str!("../templates/settings.html"))?;
         Ok(Self {
             templates,
-            portal_origin: portal_origin.parse()?,
+            portal_origin: client.config().portal_origin().parse()?,
+            client,
+            resolver,
+            server,
+            webhooks_on,
         })
+    }
+
+    /// The organization of the signed-in user (the portal layer's resolver,
+    /// whose lookups are cached).
+    async fn organization(&self, parts: &Parts) -> Option<OrganizationId> {
+        match self.resolver.resolve(parts).await {
+            Ok(organization) => organization,
+            Err(err) => {
+                tracing::warn!(error = %err, "no organization for the badges");
+                None
+            }
+        }
+    }
+
+    /// What the server knows of `organization`: from its webhooks, and for
+    /// what they have not said yet, a status read from Scalekit.
+    async fn known(&self, organization: &OrganizationId) -> Known {
+        let known = self.server.known(organization.as_str());
+        if known.sso.is_some() && known.directory.is_some() {
+            return known;
+        }
+        match self.client.organization_status(organization).await {
+            Ok(status) => {
+                self.server.remember(&status);
+                self.server.known(organization.as_str())
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "reading the organization status failed");
+                known
+            }
+        }
     }
 
     fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
@@ -75,6 +123,7 @@ pub(crate) async fn settings(
     State(pages): State<Arc<Pages>>,
     user: Option<Extension<DemoUser>>,
     Extension(CspNonce(nonce)): Extension<CspNonce>,
+    parts: Parts,
     link: Result<PortalLink, PortalLinkRejection>,
 ) -> Response {
     let Some(Extension(user)) = user else {
@@ -82,6 +131,7 @@ pub(crate) async fn settings(
     };
     let embed = PortalEmbed::new()
         .with_refresh_url(REFRESH_PATH)
+        .with_status_url(STATUS_PATH)
         .with_nonce(nonce.clone());
     let embed = match embed.clone().with_portal_origin(&pages.portal_origin) {
         Ok(with_origin) => with_origin,
@@ -113,6 +163,23 @@ pub(crate) async fn settings(
         // retry button that asks the refresh endpoint for one.
         Err(_) => (Some(template::context(None, &embed)), None),
     };
+    // The badges and the panel: only for those who may see the portal.
+    let organization = match &link {
+        Ok(_) => pages.organization(&parts).await,
+        Err(_) => None,
+    };
+    let (known, deliveries) = match organization {
+        Some(organization) => (
+            pages.known(&organization).await,
+            pages.server.deliveries_for(organization.as_str()),
+        ),
+        None => (Known::default(), Vec::new()),
+    };
+    let badge = |state: Option<bool>| match state {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    };
     let mut response = pages.render(
         "settings.html",
         context! {
@@ -120,12 +187,43 @@ pub(crate) async fn settings(
             user => context! { name => user.name, role => user.role, company => user.company },
             scalekit => portal,
             problem,
+            sso => badge(known.sso),
+            directory => badge(known.directory),
+            deliveries => deliveries
+                .into_iter()
+                .map(|d| context! { event_type => d.event_type, summary => d.summary })
+                .collect::<Vec<_>>(),
+            webhooks_on => pages.webhooks_on,
         },
     );
     if response.status() == StatusCode::OK {
         *response.status_mut() = status;
     }
     response
+}
+
+/// `GET /settings/webhooks`: the verified deliveries about the signed-in
+/// admin's organization, newest first. Others get 403.
+pub(crate) async fn deliveries(
+    State(pages): State<Arc<Pages>>,
+    user: Option<Extension<DemoUser>>,
+    parts: Parts,
+) -> Response {
+    let admin = user.is_some_and(|Extension(user)| user.admin);
+    let organization = match admin {
+        true => pages.organization(&parts).await,
+        false => None,
+    };
+    let Some(organization) = organization else {
+        return (
+            StatusCode::FORBIDDEN,
+            [(CACHE_CONTROL, "no-store")],
+            "forbidden",
+        )
+            .into_response();
+    };
+    let deliveries = pages.server.deliveries_for(organization.as_str());
+    ([(CACHE_CONTROL, "no-store")], Json(deliveries)).into_response()
 }
 
 pub(crate) async fn stylesheet() -> impl IntoResponse {

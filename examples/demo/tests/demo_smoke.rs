@@ -349,7 +349,7 @@ async fn sessions_expire_after_the_idle_timeout() {
         .unwrap();
     let client = scalekit_tower::Client::new(config).unwrap();
     let idle = Duration::from_secs(1);
-    let router = scalekit_demo::router_with_session_timeout(client, idle).unwrap();
+    let router = scalekit_demo::router_with_session_timeout(client, None, idle).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });

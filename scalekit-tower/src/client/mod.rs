@@ -2,7 +2,8 @@
 //!
 //! One concept per file: [`transport`] sends with retries and a body cap,
 //! [`token`] caches the access token, `portal_links` mints links and
-//! `organizations` holds the organization calls.
+//! `organizations` holds the organization calls and `status` the status reads
+//! (SSO connections, directories, domains).
 //!
 //! ```
 //! use scalekit_tower::{Client, Config, Feature, OrganizationId};
@@ -24,6 +25,7 @@
 
 mod organizations;
 mod portal_links;
+mod status;
 pub(crate) mod token;
 pub(crate) mod transport;
 

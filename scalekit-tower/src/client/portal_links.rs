@@ -75,7 +75,8 @@ impl Client {
             }
             let answer = self
                 .send_authorized_until(deadline, Replay::Always, |http| http.put(url.clone()))
-                .await?;
+                .await
+                .map_err(|err| name_doubtful_feature(err, features))?;
             parse_portal_link(&answer.body, self.config().portal_origin())
                 .map_err(|e| with_status(e, &answer))
         }
@@ -83,6 +84,25 @@ impl Client {
         .await;
         record_outcome(&span, started, &result);
         result
+    }
+}
+
+/// A 400 for a request that named `domain_verification`, which not every
+/// Scalekit server accepts (see [`Feature::DomainVerification`]), says so.
+fn name_doubtful_feature(err: Error, features: &[Feature]) -> Error {
+    match err {
+        Error::InvalidArgument {
+            message,
+            api: Some(api),
+        } if features.contains(&Feature::DomainVerification) => Error::InvalidArgument {
+            message: format!(
+                "Scalekit refused the portal link request ({message}); it asked for the portal \
+                 feature `domain_verification`, which this Scalekit environment may not support: \
+                 request the link without Feature::DomainVerification"
+            ),
+            api: Some(api),
+        },
+        other => other,
     }
 }
 

@@ -26,6 +26,7 @@ use url::Url;
 pub struct PortalEmbed {
     pub(super) iframe_id: String,
     pub(super) refresh_url: String,
+    pub(super) status_url: String,
     pub(super) height: u32,
     pub(super) title: String,
     pub(super) load_timeout: Duration,
@@ -47,15 +48,18 @@ impl PortalEmbed {
     pub const DEFAULT_IFRAME_ID: &'static str = "scalekit-portal";
     /// The refresh endpoint path used unless [`PortalEmbed::with_refresh_url`] sets another.
     pub const DEFAULT_REFRESH_URL: &'static str = "/scalekit/portal/refresh";
+    /// The status endpoint path used unless [`PortalEmbed::with_status_url`] sets another.
+    pub const DEFAULT_STATUS_URL: &'static str = "/scalekit/portal/status";
 
     /// The defaults: iframe id `scalekit-portal`, refresh URL
-    /// `/scalekit/portal/refresh`, height 700 px, a 15 s load timeout, 3 refresh
+    /// `/scalekit/portal/refresh`, status URL `/scalekit/portal/status`, height 700 px, a 15 s load timeout, 3 refresh
     /// retries starting at 1 s backoff, at most 3 automatic refreshes a minute,
     /// English texts, no nonce, portal origin taken from the link.
     pub fn new() -> Self {
         Self {
             iframe_id: Self::DEFAULT_IFRAME_ID.to_owned(),
             refresh_url: Self::DEFAULT_REFRESH_URL.to_owned(),
+            status_url: Self::DEFAULT_STATUS_URL.to_owned(),
             height: 700,
             title: "Single sign-on and directory settings".to_owned(),
             load_timeout: Duration::from_secs(15),
@@ -103,6 +107,24 @@ impl PortalEmbed {
     #[must_use]
     pub fn with_refresh_url(mut self, url: impl Into<String>) -> Self {
         self.refresh_url = url.into();
+        self
+    }
+
+    /// Sets the URL of the app's own status endpoint
+    /// ([`StatusEndpoint`](crate::StatusEndpoint)). After the portal reports
+    /// an SSO or directory change, the script `GET`s it (same-origin) and
+    /// dispatches `scalekit:status` with the server's answer: the portal's
+    /// message is a claim, the answer is what Scalekit says. An empty URL
+    /// turns the check off (no `scalekit:status` events).
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_status_url("/settings/portal/status");
+    /// assert_eq!(embed.status_url(), "/settings/portal/status");
+    /// ```
+    #[must_use]
+    pub fn with_status_url(mut self, url: impl Into<String>) -> Self {
+        self.status_url = url.into();
         self
     }
 
@@ -297,6 +319,11 @@ impl PortalEmbed {
         &self.refresh_url
     }
 
+    /// The status endpoint URL (empty: no status check).
+    pub fn status_url(&self) -> &str {
+        &self.status_url
+    }
+
     /// The iframe height in CSS pixels (at least [`PortalEmbed::MIN_HEIGHT`]).
     pub fn height(&self) -> u32 {
         self.height
@@ -324,6 +351,7 @@ impl fmt::Debug for PortalEmbed {
         f.debug_struct("PortalEmbed")
             .field("iframe_id", &self.iframe_id)
             .field("refresh_url", &self.refresh_url)
+            .field("status_url", &self.status_url)
             .field("height", &self.height)
             .field("load_timeout", &self.load_timeout)
             .field("refresh_retries", &self.refresh_retries)

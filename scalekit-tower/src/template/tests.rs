@@ -19,6 +19,7 @@ fn hostile_embed() -> PortalEmbed {
     PortalEmbed::new()
         .with_iframe_id(HOSTILE)
         .with_refresh_url(HOSTILE)
+        .with_status_url(HOSTILE)
         .with_title(HOSTILE)
         .with_nonce(HOSTILE)
         .with_unavailable_message(HOSTILE)
@@ -138,6 +139,7 @@ fn hostile_config_values_are_escaped_in_html_and_script() {
         let config = config_json(&html);
         assert_eq!(config["iframeId"], HOSTILE);
         assert_eq!(config["refreshUrl"], HOSTILE);
+        assert_eq!(config["statusUrl"], HOSTILE);
         assert_eq!(config["messages"]["unavailable"], HOSTILE);
         assert_eq!(config["messages"]["loadTimeout"], HOSTILE);
         // In attributes and text, every `"` and `<` is an entity.
@@ -332,6 +334,12 @@ fn script_config_carries_timeouts_and_limits() {
         .with_refresh_limit(4, Duration::from_secs(30));
     let config = config_json(&render_script(None, &embed));
     assert_eq!(config["refreshUrl"], "/settings/portal/refresh");
+    assert_eq!(config["statusUrl"], PortalEmbed::DEFAULT_STATUS_URL);
+    let custom = PortalEmbed::new().with_status_url("/settings/portal/status");
+    assert_eq!(
+        config_json(&render_script(None, &custom))["statusUrl"],
+        "/settings/portal/status"
+    );
     assert_eq!(config["iframeId"], "scalekit-portal");
     assert_eq!(config["loadTimeoutMs"], 3000);
     assert_eq!(config["refreshRetries"], 2);
