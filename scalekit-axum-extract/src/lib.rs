@@ -44,11 +44,15 @@
 mod extractor;
 mod rejection;
 mod route;
+#[cfg(feature = "webhook")]
 mod webhook;
+#[cfg(feature = "webhook")]
 mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
 pub use route::{refresh_route, status_route};
+#[cfg(feature = "webhook")]
 pub use webhook::{ScalekitWebhook, webhook_route};
+#[cfg(feature = "webhook")]
 pub use webhook_rejection::WebhookRejection;

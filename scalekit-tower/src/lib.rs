@@ -18,8 +18,8 @@
 //!   SSO, directory and domain status read from Scalekit, for the server and
 //!   for the page (the portal's browser events are claims, not the truth),
 //!   with the same authorization;
-//! - [`webhook`]: verified Scalekit webhooks, the server's durable source of
-//!   truth;
+//! - `webhook` (feature `webhook`, on by default): verified Scalekit
+//!   webhooks, the server's durable source of truth;
 //! - `template` (feature `template`, on by default): the iframe and
 //!   listener-script snippets, for minijinja or as plain HTML.
 //!
@@ -74,6 +74,7 @@ mod status;
 pub mod template;
 mod text;
 mod tls;
+#[cfg(feature = "webhook")]
 pub mod webhook;
 mod wire_enum;
 
@@ -100,4 +101,5 @@ pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
 pub use service::{PortalLinkService, ResponseFuture};
 pub use status::StatusEndpoint;
+#[cfg(feature = "webhook")]
 pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
