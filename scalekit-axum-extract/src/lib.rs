@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 mod extractor;
+mod refusal;
 mod rejection;
 mod route;
 #[cfg(feature = "webhook")]

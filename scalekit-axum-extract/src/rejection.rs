@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use http::header::RETRY_AFTER;
+
+use crate::refusal::plain_text_refusal;
 use scalekit_tower::{FailureKind, PortalLinkFailure};
 
 /// The rejection of the [`PortalLink`](crate::PortalLink) extractor.
@@ -129,13 +131,8 @@ impl std::error::Error for PortalLinkRejection {
 
 impl IntoResponse for PortalLinkRejection {
     fn into_response(self) -> Response {
-        let mut response = (self.status(), self.body_text()).into_response();
+        let mut response = plain_text_refusal(self.status(), self.body_text());
         let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(after) = self
             .failure()
             .and_then(PortalLinkFailure::retry_after_header)

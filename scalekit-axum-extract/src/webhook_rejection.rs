@@ -2,7 +2,8 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+
+use crate::refusal::plain_text_refusal;
 use scalekit_tower::webhook::WebhookError;
 
 /// The rejection of the [`ScalekitWebhook`](crate::ScalekitWebhook) extractor.
@@ -80,13 +81,6 @@ impl std::error::Error for WebhookRejection {
 
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
-        let mut response = (self.status(), self.body_text()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
+        plain_text_refusal(self.status(), self.body_text())
     }
 }
