@@ -258,27 +258,6 @@ async fn a_refresh_loop_is_stopped_by_the_minting_limit() {
     assert_eq!(bob.get(scalekit_demo::REFRESH_PATH).await.status(), 200);
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "scalekit-demo-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs the demo binary in `dir` on a taken port (so it exits after reading
 /// its configuration) and returns what it printed.
 async fn run_demo_in(dir: &std::path::Path, environment_url: Option<&str>) -> String {
@@ -311,23 +290,23 @@ const DOT_ENV: &str = "SCALEKIT_ENVIRONMENT_URL=https://from-dot-env.scalekit.de
 #[tokio::test]
 async fn dot_env_is_read_from_the_current_directory_only_and_never_overrides() {
     // A stray .env in a parent directory is not read.
-    let parent = TempDir::new("parent");
-    std::fs::write(parent.0.join(".env"), DOT_ENV).unwrap();
-    let child = parent.0.join("app");
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::write(parent.path().join(".env"), DOT_ENV).unwrap();
+    let child = parent.path().join("app");
     std::fs::create_dir_all(&child).unwrap();
     let printed = run_demo_in(&child, None).await;
     assert!(!printed.contains("from-dot-env"), "{printed}");
     assert!(!printed.contains("Using Scalekit"), "{printed}");
 
     // The current directory's is, but a variable already set wins.
-    let here = TempDir::new("here");
-    std::fs::write(here.0.join(".env"), DOT_ENV).unwrap();
-    let printed = run_demo_in(&here.0, None).await;
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(here.path().join(".env"), DOT_ENV).unwrap();
+    let printed = run_demo_in(here.path(), None).await;
     assert!(
         printed.contains("Using Scalekit at https://from-dot-env.scalekit.dev"),
         "{printed}"
     );
-    let printed = run_demo_in(&here.0, Some("https://from-environment.scalekit.dev")).await;
+    let printed = run_demo_in(here.path(), Some("https://from-environment.scalekit.dev")).await;
     assert!(
         printed.contains("Using Scalekit at https://from-environment.scalekit.dev"),
         "{printed}"

@@ -82,9 +82,8 @@ async fn run_binary(dir: &std::path::Path) -> (tokio::process::Child, String, St
 
 #[tokio::test]
 async fn the_demo_binary_accepts_a_signed_webhook_and_refuses_a_tampered_one() {
-    let dir = std::env::temp_dir().join(format!("scalekit-demo-webhook-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (mut child, url, printed) = run_binary(&dir).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, printed) = run_binary(dir.path()).await;
     // The secret alone does not switch the demo to real Scalekit.
     assert!(printed.contains("local Scalekit emulator"), "{printed}");
     let endpoint = format!("{}{}", url.trim_end_matches('/'), WEBHOOK_PATH);

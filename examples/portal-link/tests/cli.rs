@@ -9,20 +9,8 @@ use tokio::process::Command;
 /// Runs the CLI with exactly `env` as its Scalekit settings, from an empty
 /// directory (so no `.env` file is read).
 async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let dir = std::env::temp_dir().join(format!("portal-link-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scalekit-portal-link"));
-    command
-        .args(args)
-        .current_dir(&dir)
-        .env_remove("SCALEKIT_ENVIRONMENT_URL")
-        .env_remove("SCALEKIT_CLIENT_ID")
-        .env_remove("SCALEKIT_CLIENT_SECRET")
-        .env_remove("SCALEKIT_PORTAL_ORIGIN");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().await.unwrap()
+    let dir = tempfile::tempdir().unwrap();
+    run_in(dir.path(), args, env).await
 }
 
 fn credentials(emulator: &Emulator) -> [(&'static str, &str); 3] {
@@ -130,27 +118,6 @@ async fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> O
     command.output().await.unwrap()
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("portal-link-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::test]
 async fn dot_env_comes_from_the_current_directory_only_and_never_overrides() {
     let emulator = Emulator::builder().start().await.unwrap();
@@ -159,19 +126,19 @@ async fn dot_env_comes_from_the_current_directory_only_and_never_overrides() {
         .map(|(name, value)| format!("{name}={value}\n"))
         .collect();
     // A .env in a parent directory is not read.
-    let parent = TempDir::new("parent");
-    std::fs::write(parent.0.join(".env"), &dot_env).unwrap();
-    let child = parent.0.join("work");
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::write(parent.path().join(".env"), &dot_env).unwrap();
+    let child = parent.path().join("work");
     std::fs::create_dir_all(&child).unwrap();
     let output = run_in(&child, &[demo::ACME_ID], &[]).await;
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
     assert!(text(&output.stderr).contains("SCALEKIT_ENVIRONMENT_URL"));
     // The current directory's is.
-    let output = run_in(&parent.0, &[demo::ACME_ID], &[]).await;
+    let output = run_in(parent.path(), &[demo::ACME_ID], &[]).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
     // A variable the environment sets wins over the file.
     let output = run_in(
-        &parent.0,
+        parent.path(),
         &[demo::ACME_ID],
         &[("SCALEKIT_CLIENT_SECRET", "from-the-environment")],
     )
