@@ -198,11 +198,13 @@ mod faults;
 mod grpc;
 mod portal;
 mod router;
+mod serve;
 mod start_error;
 mod state;
 mod store;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod webhook_feed;
 mod webhooks;
 

@@ -14,6 +14,7 @@ use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
 #[allow(
+    dead_code,
     missing_docs,
     unreachable_pub,
     missing_debug_implementations,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::webhooks::Receiver;
-use common::{get_json, token};
+use common::{http, https};
 use scalekit_emulator::{Emulator, Endpoint, FaultScope, demo};
 use serde_json::{Value, json};
 
@@ -48,7 +48,12 @@ fn node() -> Option<PathBuf> {
 
 /// Runs `node run.js <mode>` against `emu` and parses its JSON output.
 fn run(node: &Path, emu: &Emulator, mode: &str, stdin: Option<&Value>) -> Value {
-    let mut child = Command::new(node)
+    let mut command = Command::new(node);
+    if let Some(ca_file) = emu.ca_file() {
+        // How Node (its https and http2 modules) trusts another CA.
+        command.env("NODE_EXTRA_CA_CERTS", ca_file);
+    }
+    let mut child = command
         .arg("run.js")
         .arg(mode)
         .current_dir(sdk_dir())
@@ -76,6 +81,65 @@ fn run(node: &Path, emu: &Emulator, mode: &str, stdin: Option<&Value>) -> Value 
     serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("{err}: {stdout}"))
 }
 
+/// GET `path` (a path or a full URL of `emu`) with an optional bearer
+/// token, over TLS when the emulator serves it: status and body.
+async fn get(emu: &Emulator, path: &str, bearer: Option<&str>) -> (u16, String) {
+    let path = path.strip_prefix(emu.base_url()).unwrap_or(path);
+    let authorization = bearer.map(|token| format!("Bearer {token}"));
+    if emu.ca_file().is_some() {
+        let headers: Vec<(&str, &str)> = authorization
+            .iter()
+            .map(|value| ("authorization", value.as_str()))
+            .collect();
+        return https::request(emu, "127.0.0.1", "GET", path, &headers, "").await;
+    }
+    let mut request = http().get(emu.url(path));
+    if let Some(value) = &authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// A REST read as JSON.
+async fn get_json(emu: &Emulator, token: &str, path: &str) -> Value {
+    let (status, body) = get(emu, path, Some(token)).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// A token from the emulator's REST endpoint.
+async fn token(emu: &Emulator) -> String {
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        emu.client_id(),
+        emu.client_secret()
+    );
+    let (status, body) = if emu.ca_file().is_some() {
+        https::request(
+            emu,
+            "127.0.0.1",
+            "POST",
+            "/oauth/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &form,
+        )
+        .await
+    } else {
+        let response = http()
+            .post(emu.url("/oauth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    json["access_token"].as_str().unwrap().to_owned()
+}
+
 fn value<'a>(results: &'a Value, call: &str) -> &'a Value {
     let result = &results[call];
     assert_eq!(result["ok"], true, "{call}: {result}");
@@ -88,8 +152,9 @@ fn error<'a>(results: &'a Value, call: &str) -> &'a Value {
     &result["error"]
 }
 
-async fn emulator(app: &Receiver) -> Emulator {
+async fn emulator(app: &Receiver, tls: bool) -> Emulator {
     Emulator::builder()
+        .tls(tls)
         .webhook_endpoint(&app.url)
         .start()
         .await
@@ -97,10 +162,20 @@ async fn emulator(app: &Receiver) -> Emulator {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_official_node_sdk_completes_every_call() {
+async fn the_official_node_sdk_completes_every_call_over_h2c() {
+    every_call(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_node_sdk_completes_every_call_over_tls() {
+    every_call(true).await;
+}
+
+async fn every_call(tls: bool) {
     let Some(node) = node() else { return };
     let mut app = Receiver::start(&[]).await;
-    let emu = emulator(&app).await;
+    let emu = emulator(&app, tls).await;
+    assert_eq!(emu.base_url().starts_with("https://"), tls);
     let results = {
         let (node, emu_ref) = (node.clone(), &emu);
         tokio::task::block_in_place(|| run(&node, emu_ref, "calls", None))
@@ -118,7 +193,7 @@ async fn the_official_node_sdk_completes_every_call() {
             "{link}"
         );
         assert!(link["id"].as_str().unwrap().starts_with("lnk_"));
-        let html = common::get_text(location).await;
+        let (_, html) = get(&emu, location, None).await;
         assert!(html.contains("PORTAL_LOAD_SUCCESS"), "{call}");
         for section in ["sso-section", "scim-section"] {
             assert_eq!(
@@ -131,7 +206,7 @@ async fn the_official_node_sdk_completes_every_call() {
     assert_eq!(emu.stats().links_minted_for(ORG), 2);
 
     let token = token(&emu).await;
-    let (_, rest) = get_json(&emu, &token, &format!("/api/v1/organizations/{ORG}")).await;
+    let rest = get_json(&emu, &token, &format!("/api/v1/organizations/{ORG}")).await;
     let organization = &value(&results, "get_organization")["organization"];
     assert_eq!(organization["id"], ORG);
     assert_eq!(
@@ -140,7 +215,7 @@ async fn the_official_node_sdk_completes_every_call() {
     );
 
     // Listed before the SDK created one.
-    let (_, rest) = get_json(&emu, &token, "/api/v1/organizations?page_size=100").await;
+    let rest = get_json(&emu, &token, "/api/v1/organizations?page_size=100").await;
     let list = value(&results, "list_organization");
     assert_eq!(
         list["totalSize"].as_u64().unwrap() + 1,
@@ -168,7 +243,7 @@ async fn the_official_node_sdk_completes_every_call() {
         .as_array()
         .unwrap()
         .clone();
-    let (_, rest) = get_json(
+    let rest = get_json(
         &emu,
         &token,
         &format!("/api/v1/connections?organization_id={ORG}"),
@@ -181,7 +256,7 @@ async fn the_official_node_sdk_completes_every_call() {
     assert_eq!(connections.len(), 1);
     assert_eq!(connections[0]["id"], rest["connections"][0]["id"]);
     assert_eq!(connections[0]["enabled"], true);
-    let (_, rest) = get_json(
+    let rest = get_json(
         &emu,
         &token,
         &format!("/api/v1/organizations/{ORG}/directories"),
@@ -241,7 +316,7 @@ async fn the_official_node_sdk_completes_every_call() {
 async fn the_node_sdk_raises_its_rate_limit_error_and_retries_unavailable() {
     let Some(node) = node() else { return };
     let app = Receiver::start(&[]).await;
-    let emu = emulator(&app).await;
+    let emu = emulator(&app, false).await;
     emu.faults().fail_next(FaultScope::PortalLinks, 1, 429);
     emu.faults().fail_next(FaultScope::Api, 1, 503);
     let results = tokio::task::block_in_place(|| run(&node, &emu, "faults", None));
