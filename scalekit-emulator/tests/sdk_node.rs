@@ -9,41 +9,23 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use common::sdk::{self, error, get, get_json, sdk_dir, token, value};
 use common::webhooks::Receiver;
-use common::{http, https};
 use scalekit_emulator::{Emulator, Endpoint, FaultScope, demo};
 use serde_json::{Value, json};
 
 const ORG: &str = demo::ACME_ID;
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/node")
-}
-
-/// `node`, or `None` (with a notice) when it or the installed SDK is
-/// missing outside CI.
+/// `node`, when it and the installed SDK are there.
 fn node() -> Option<PathBuf> {
-    let node = which::which("node").ok();
-    let installed = sdk_dir()
-        .join("node_modules/@scalekit-sdk/node/package.json")
-        .is_file();
-    match node {
-        Some(node) if installed => Some(node),
-        _ => {
-            let why = format!(
-                "the Node SDK check needs `node` on PATH and `npm ci` in {}",
-                sdk_dir().display()
-            );
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-            // Straight to stderr: the test harness captures `eprintln!`.
-            let _ = writeln!(std::io::stderr(), "skipped: {why}");
-            None
-        }
-    }
+    sdk::runner(
+        which::which("node").ok(),
+        &sdk_dir("node").join("node_modules/@scalekit-sdk/node/package.json"),
+        "the Node SDK check needs `node` on PATH and `npm ci` in tests/sdk/node",
+    )
 }
 
 /// Runs `node run.js <mode>` against `emu` and parses its JSON output.
@@ -53,103 +35,8 @@ fn run(node: &Path, emu: &Emulator, mode: &str, stdin: Option<&Value>) -> Value 
         // How Node (its https and http2 modules) trusts another CA.
         command.env("NODE_EXTRA_CA_CERTS", ca_file);
     }
-    let mut child = command
-        .arg("run.js")
-        .arg(mode)
-        .current_dir(sdk_dir())
-        .env("SCALEKIT_ENVIRONMENT_URL", emu.base_url())
-        .env("SCALEKIT_CLIENT_ID", emu.client_id())
-        .env("SCALEKIT_CLIENT_SECRET", emu.client_secret())
-        .env("ORGANIZATION_ID", ORG)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(value) = stdin {
-        input.write_all(value.to_string().as_bytes()).unwrap();
-    }
-    drop(input);
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "node run.js {mode} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("{err}: {stdout}"))
-}
-
-/// GET `path` (a path or a full URL of `emu`) with an optional bearer
-/// token, over TLS when the emulator serves it: status and body.
-async fn get(emu: &Emulator, path: &str, bearer: Option<&str>) -> (u16, String) {
-    let path = path.strip_prefix(emu.base_url()).unwrap_or(path);
-    let authorization = bearer.map(|token| format!("Bearer {token}"));
-    if emu.ca_file().is_some() {
-        let headers: Vec<(&str, &str)> = authorization
-            .iter()
-            .map(|value| ("authorization", value.as_str()))
-            .collect();
-        return https::request(emu, "127.0.0.1", "GET", path, &headers, "").await;
-    }
-    let mut request = http().get(emu.url(path));
-    if let Some(value) = &authorization {
-        request = request.header("authorization", value);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// A REST read as JSON.
-async fn get_json(emu: &Emulator, token: &str, path: &str) -> Value {
-    let (status, body) = get(emu, path, Some(token)).await;
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-/// A token from the emulator's REST endpoint.
-async fn token(emu: &Emulator) -> String {
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        emu.client_id(),
-        emu.client_secret()
-    );
-    let (status, body) = if emu.ca_file().is_some() {
-        https::request(
-            emu,
-            "127.0.0.1",
-            "POST",
-            "/oauth/token",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            &form,
-        )
-        .await
-    } else {
-        let response = http()
-            .post(emu.url("/oauth/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    };
-    assert_eq!(status, 200, "{body}");
-    let json: Value = serde_json::from_str(&body).unwrap();
-    json["access_token"].as_str().unwrap().to_owned()
-}
-
-fn value<'a>(results: &'a Value, call: &str) -> &'a Value {
-    let result = &results[call];
-    assert_eq!(result["ok"], true, "{call}: {result}");
-    &result["value"]
-}
-
-fn error<'a>(results: &'a Value, call: &str) -> &'a Value {
-    let result = &results[call];
-    assert_eq!(result["ok"], false, "{call} should fail: {result}");
-    &result["error"]
+    command.arg("run.js").arg(mode).current_dir(sdk_dir("node"));
+    sdk::run(command, emu, ORG, stdin)
 }
 
 async fn emulator(app: &Receiver, tls: bool) -> Emulator {

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod https;
+pub mod sdk;
 pub mod webhooks;
 
 use reqwest::{Client, Response, StatusCode};
