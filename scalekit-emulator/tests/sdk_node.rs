@@ -12,6 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::browser::{Driver, browser, click, session, wait_for};
 use common::sdk::{self, error, get, get_json, sdk_dir, token, value};
 use common::webhooks::Receiver;
 use scalekit_emulator::{Emulator, Endpoint, FaultScope, demo};
@@ -30,13 +31,24 @@ fn node() -> Option<PathBuf> {
 
 /// Runs `node run.js <mode>` against `emu` and parses its JSON output.
 fn run(node: &Path, emu: &Emulator, mode: &str, stdin: Option<&Value>) -> Value {
+    run_for(node, emu, ORG, mode, stdin)
+}
+
+/// [`run`] for another organization.
+fn run_for(
+    node: &Path,
+    emu: &Emulator,
+    organization: &str,
+    mode: &str,
+    stdin: Option<&Value>,
+) -> Value {
     let mut command = Command::new(node);
     if let Some(ca_file) = emu.ca_file() {
         // How Node (its https and http2 modules) trusts another CA.
         command.env("NODE_EXTRA_CA_CERTS", ca_file);
     }
     command.arg("run.js").arg(mode).current_dir(sdk_dir("node"));
-    sdk::run(command, emu, ORG, stdin)
+    sdk::run(command, emu, organization, stdin)
 }
 
 async fn emulator(app: &Receiver, tls: bool) -> Emulator {
@@ -220,4 +232,45 @@ async fn the_node_sdk_raises_its_rate_limit_error_and_retries_unavailable() {
     // Faults answer before the token check, as over REST: the 503, the
     // retry without a token (16), and the retry with one.
     assert_eq!(emu.stats().requests(Endpoint::GetOrganization), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_minted_by_the_node_sdk_drives_the_portal_in_chromium() {
+    let Some(node) = node() else { return };
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let mut app = Receiver::start(&[]).await;
+    let emu = emulator(&app, false).await;
+    let results =
+        tokio::task::block_in_place(|| run_for(&node, &emu, demo::GLOBEX_ID, "link", None));
+    let location = value(&results, "link")["location"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let driver = Driver::start(&chromedriver).await;
+    let client = session(&driver, &chromium).await;
+    client.goto(&location).await.unwrap();
+    wait_for(&client, r#"body[data-portal-state="active"] #sso-section"#).await;
+    click(&client, "sso-enable").await;
+    wait_for(&client, r#"#sso-state[data-enabled="true"]"#).await;
+    let _ = client.close().await;
+
+    // The same webhooks a REST-minted link's page sends, properly signed.
+    let mut types = Vec::new();
+    for _ in 0..2 {
+        let delivery = app.next().await;
+        delivery.verify(emu.webhook_secret()).unwrap();
+        types.push(delivery.event_type());
+    }
+    assert!(
+        types.contains(&"organization.sso_enabled".to_owned()),
+        "{types:?}"
+    );
+    assert!(
+        emu.organization(demo::GLOBEX_ID)
+            .unwrap()
+            .feature_enabled("sso")
+    );
 }

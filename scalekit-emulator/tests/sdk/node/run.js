@@ -5,6 +5,7 @@
 //   node run.js calls       every call of the check, in order
 //   node run.js faults      a portal link refused with 429, then a call
 //                           answered 503 once (the SDK retries it)
+//   node run.js link        one portal link, with the SSO feature
 //   node run.js verify      reads {secret, headers, body} on stdin and
 //                           checks it with verifyWebhookPayload
 //
@@ -112,6 +113,19 @@ async function faults() {
   return results;
 }
 
+async function link() {
+  const results = {};
+  const scalekit = client();
+  await record(results, 'link', async () => {
+    const response = await scalekit.coreClient.connectExec(scalekit.organization.client.generatePortalLink, {
+      id: env('ORGANIZATION_ID'),
+      features: [Feature.sso],
+    });
+    return response.link;
+  });
+  return results;
+}
+
 async function verify() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
@@ -127,7 +141,7 @@ async function verify() {
   return results;
 }
 
-const modes = { calls, faults, verify };
+const modes = { calls, faults, link, verify };
 const mode = modes[process.argv[2]];
 if (!mode) {
   console.error(`usage: node run.js ${Object.keys(modes).join('|')}`);
