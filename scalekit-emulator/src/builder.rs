@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::demo;
 use crate::router::router;
+use crate::serve;
 use crate::start_error::StartError;
 use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
@@ -20,6 +21,7 @@ use crate::store::ids;
 use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
 use crate::store::parent_origins::ParentOrigins;
 use crate::store::{Store, StoreSeed};
+use crate::tls;
 use crate::webhook_feed;
 use crate::webhooks::{Dispatcher, WebhookSettings};
 
@@ -70,6 +72,7 @@ pub struct EmulatorBuilder {
     domain_verification_outcome: VerificationOutcome,
     change_observers: Vec<ChangeObserver>,
     webhooks: WebhookSettings,
+    tls: bool,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -95,6 +98,7 @@ impl fmt::Debug for EmulatorBuilder {
             )
             .field("change_observers", &self.change_observers.len())
             .field("webhooks", &self.webhooks)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -116,6 +120,7 @@ impl Default for EmulatorBuilder {
             domain_verification_outcome: VerificationOutcome::Verified,
             change_observers: Vec::new(),
             webhooks: WebhookSettings::default(),
+            tls: false,
         }
     }
 }
@@ -286,6 +291,19 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS instead of plain HTTP: a CA made at start signs a
+    /// certificate for `127.0.0.1` and `localhost`, ALPN offers HTTP/2 and
+    /// HTTP/1.1, [`Emulator::base_url`](crate::Emulator::base_url) is
+    /// `https://...`, and [`Emulator::ca_file`](crate::Emulator::ca_file)
+    /// holds the CA to trust (Node: `NODE_EXTRA_CA_CERTS`; Python's gRPC:
+    /// `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`, its token request:
+    /// `REQUESTS_CA_BUNDLE`). Default: plain HTTP.
+    #[must_use]
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
     /// Registers a function told about every state change, in order, after
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
@@ -384,7 +402,16 @@ impl EmulatorBuilder {
         };
         let listener = TcpListener::bind(requested).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
-        let base_url = format!("http://{addr}");
+        let (tls, base_url) = if self.tls {
+            let material = tls::generate().map_err(StartError::Tls)?;
+            let path = tls::ca_file_path(addr.port());
+            tls::write_ca_file(&path, &material.ca_pem).map_err(|err| {
+                StartError::Tls(format!("cannot write {}: {err}", path.display()))
+            })?;
+            (Some((material, path)), format!("https://{addr}"))
+        } else {
+            (None, format!("http://{addr}"))
+        };
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let webhooks = Arc::new(Dispatcher::start(webhook_config, shutdown_rx.clone()));
@@ -415,16 +442,17 @@ impl EmulatorBuilder {
             shutdown_rx,
         ));
         let app = router(shared.clone());
-        let signal_state = shared.clone();
-        let task = tokio::spawn(async move {
-            let signal = async move { signal_state.shutdown_signal().await };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
-                tracing::error!(%err, "emulator server stopped with an error");
-            }
-        });
+        let (acceptor, ca) = match tls {
+            Some((material, path)) => (
+                Some(material.acceptor),
+                Some(CaFile {
+                    path,
+                    pem: material.ca_pem,
+                }),
+            ),
+            None => (None, None),
+        };
+        let task = tokio::spawn(serve::serve(listener, app, acceptor, shared.clone()));
         tracing::info!(%addr, "scalekit emulator listening");
         Ok(Launched {
             shared,
@@ -432,6 +460,7 @@ impl EmulatorBuilder {
             addr,
             shutdown: shutdown_tx,
             task,
+            ca,
         })
     }
 }
@@ -444,4 +473,12 @@ pub(crate) struct Launched {
     pub(crate) addr: SocketAddr,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) task: JoinHandle<()>,
+    pub(crate) ca: Option<CaFile>,
+}
+
+/// The CA of an HTTPS emulator: its PEM and the file that holds it.
+#[derive(Debug)]
+pub(crate) struct CaFile {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) pem: String,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::builder::{EmulatorBuilder, Launched};
+use crate::builder::{CaFile, EmulatorBuilder, Launched};
 use crate::faults::Faults;
 use crate::start_error::StartError;
 use crate::state::Shared;
@@ -39,6 +39,7 @@ pub struct Emulator {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    ca: Option<CaFile>,
 }
 
 impl fmt::Debug for Emulator {
@@ -60,6 +61,7 @@ impl EmulatorBuilder {
             addr,
             shutdown,
             task,
+            ca,
         } = self.launch().await?;
         Ok(Emulator {
             faults: Faults::new(shared.store.clone(), webhooks.clone()),
@@ -68,6 +70,7 @@ impl EmulatorBuilder {
             addr,
             shutdown,
             task: Some(task),
+            ca,
         })
     }
 }
@@ -84,8 +87,9 @@ impl Emulator {
         Self::builder().start().await
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash: the value for
-    /// `SCALEKIT_ENVIRONMENT_URL`, and the origin of the portal pages.
+    /// `http://127.0.0.1:PORT` (`https://` with [`EmulatorBuilder::tls`]),
+    /// without a trailing slash: the value for `SCALEKIT_ENVIRONMENT_URL`,
+    /// and the origin of the portal pages.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
     }
@@ -93,6 +97,18 @@ impl Emulator {
     /// `base_url` followed by `path` (which should start with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.shared.base_url)
+    }
+
+    /// With [`EmulatorBuilder::tls`]: the file holding the CA certificate
+    /// (PEM) that signed the server's, for clients to trust. Removed when
+    /// the emulator is dropped.
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca.as_ref().map(|ca| ca.path.as_path())
+    }
+
+    /// With [`EmulatorBuilder::tls`]: the CA certificate, PEM.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca.as_ref().map(|ca| ca.pem.as_str())
     }
 
     /// The bound address.
@@ -209,13 +225,12 @@ impl Emulator {
     /// five seconds for open requests to finish, then stops the server.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
                 .is_err()
-            {
-                task.abort();
-            }
+        {
+            task.abort();
         }
     }
 }
@@ -224,5 +239,8 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         // The server task sees the signal and finishes on its own.
         let _ = self.shutdown.send(true);
+        if let Some(ca) = &self.ca {
+            let _ = std::fs::remove_file(&ca.path);
+        }
     }
 }

@@ -75,6 +75,25 @@
 //! the first Enable makes it `COMPLETED`. Its directory (`dir_...`, SCIM,
 //! provider `MICROSOFT_AD`) likewise.
 //!
+//! # gRPC
+//!
+//! The same port also speaks gRPC (HTTP/2 cleartext with prior knowledge;
+//! any request whose `content-type` starts with `application/grpc`), as
+//! Scalekit's official SDKs call it after fetching a token from
+//! `/oauth/token`: `scalekit.v1.organizations.OrganizationService`
+//! (`GeneratePortalLink`, `GetOrganization`, `GetOrganizationByExternalId`,
+//! `ListOrganization`, `CreateOrganization`, `UpdateOrganizationSettings`),
+//! `scalekit.v1.connections.ConnectionService/ListConnections`,
+//! `scalekit.v1.directories.DirectoryService/ListDirectories` and
+//! `scalekit.v1.domains.DomainService/ListDomains`; the messages are in the
+//! crate's `proto/` directory. Each call shares its REST twin's store,
+//! counters ([`Endpoint`]), faults and webhooks: a link minted over gRPC
+//! opens the same portal page. A missing or invalid bearer token is status
+//! 16 (UNAUTHENTICATED); other errors carry the REST error's code (3, 5, 8,
+//! 14, ...) and message, with a `google.rpc.Status` holding Scalekit's
+//! `ErrorInfo` in `grpc-status-details-bin`. Other calls answer 12
+//! (UNIMPLEMENTED).
+//!
 //! Every `/api/v1` call needs `Authorization: Bearer <token>`; errors are
 //! `{"code","message","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code"}]}`
 //! with HTTP 400/3, 401/16, 403/7, 404/5, 409/6, 429/8, 500/13, 503/14,
@@ -151,6 +170,8 @@
 //!
 //! - top: `builder`, `emulator`, `faults` (the public handles) and `router`
 //!   (the whole application);
+//! - `grpc` (the gRPC services, their middleware and status details; each
+//!   call goes through the same functions of `api` as its REST twin);
 //! - `api` (token, REST calls, errors, request reading, fault injection) and
 //!   `portal` (pages from minijinja templates, toggles, domains, events; it
 //!   uses the API's error shape and request reading);
@@ -174,13 +195,16 @@ mod builder;
 pub mod demo;
 mod emulator;
 mod faults;
+mod grpc;
 mod portal;
 mod router;
+mod serve;
 mod start_error;
 mod state;
 mod store;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod webhook_feed;
 mod webhooks;
 

@@ -7,7 +7,7 @@
 //!                   [--session-lifetime SECS] [--warning-before SECS]
 //!                   [--domain-verification verified|failed]
 //!                   [--webhook-url URL]... [--webhook-secret whsec_...]
-//!                   [--webhook-retry-scale FACTOR]
+//!                   [--webhook-retry-scale FACTOR] [--tls]
 //! ```
 //!
 //! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
@@ -81,6 +81,10 @@ struct Args {
     /// Multiplies the webhook retry waits (5 s, 30 s, 2 min, 5 min, 15 min); 0.01 retries 100 times sooner.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     webhook_retry_scale: f64,
+
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate from a CA made at start; prints SCALEKIT_CA_FILE, the CA to trust.
+    #[arg(long)]
+    tls: bool,
 }
 
 /// `--domain-verification` values.
@@ -119,6 +123,7 @@ impl Args {
         let mut builder = Emulator::builder()
             .port(self.port)
             .legacy_events(self.legacy_events)
+            .tls(self.tls)
             .seed_demo_organizations(!self.no_demo_organizations)
             .token_lifetime(self.token_lifetime)
             .link_lifetime(self.link_lifetime)
@@ -173,6 +178,9 @@ async fn main() -> ExitCode {
     println!("SCALEKIT_CLIENT_ID={}", emu.client_id());
     println!("SCALEKIT_CLIENT_SECRET={}", emu.client_secret());
     println!("SCALEKIT_WEBHOOK_SECRET={}", emu.webhook_secret());
+    if let Some(ca_file) = emu.ca_file() {
+        println!("SCALEKIT_CA_FILE={}", ca_file.display());
+    }
     let origins = emu.allowed_parent_origins();
     if origins.is_empty() {
         eprintln!("note: no --allow-origin given; browsers will refuse to frame the portal");

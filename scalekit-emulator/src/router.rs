@@ -1,4 +1,5 @@
-//! The whole application: the API and portal routes, and the middleware
+//! The whole application: gRPC calls (by `content-type`) to the gRPC
+//! layer, everything else to the API and portal routes and the middleware
 //! every request passes (classification and counting, then faults).
 
 use axum::{
@@ -8,15 +9,31 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
+use tower::ServiceExt;
 
 use crate::api::errors::ApiError;
 use crate::api::fault_injection::inject_faults;
 use crate::state::AppState;
 use crate::store::counters::Endpoint;
-use crate::{api, portal};
+use crate::{api, grpc, portal};
 
 /// Builds the application for one emulator.
 pub(crate) fn router(state: AppState) -> Router {
+    let grpc = grpc::router(state.clone());
+    http_router(state).layer(middleware::from_fn(move |request: Request, next: Next| {
+        let grpc = grpc.clone();
+        async move {
+            if grpc::is_grpc(request.headers()) {
+                grpc.oneshot(request).await.into_response()
+            } else {
+                next.run(request).await
+            }
+        }
+    }))
+}
+
+/// The token endpoint, the REST API and the portal.
+fn http_router(state: AppState) -> Router {
     api::router(state.clone())
         .merge(portal::router())
         .fallback(not_found)

@@ -44,6 +44,9 @@ pub enum StartError {
     /// [`EmulatorBuilder::webhook_retry_scale`](crate::EmulatorBuilder::webhook_retry_scale)
     /// is negative or not finite.
     InvalidRetryScale(InvalidRetryScale),
+    /// With [`EmulatorBuilder::tls`](crate::EmulatorBuilder::tls): making
+    /// the certificates or writing the CA file failed.
+    Tls(String),
 }
 
 impl From<WebhookSettingsError> for StartError {
@@ -72,6 +75,7 @@ impl fmt::Display for StartError {
             Self::InvalidWebhookUrl(err) => err.fmt(f),
             Self::InvalidWebhookSecret(err) => err.fmt(f),
             Self::InvalidRetryScale(err) => err.fmt(f),
+            Self::Tls(reason) => write!(f, "cannot serve HTTPS: {reason}"),
         }
     }
 }

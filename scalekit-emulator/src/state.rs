@@ -38,7 +38,7 @@ impl std::fmt::Debug for Config {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (or `https://`), no trailing slash.
     pub(crate) base_url: String,
     pub(crate) store: Arc<Store>,
     legacy_events: AtomicBool,

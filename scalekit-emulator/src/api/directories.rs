@@ -9,8 +9,19 @@ use axum::{
 use serde_json::json;
 
 use crate::api::errors::ApiError;
-use crate::api::extract::{organization_id, path_param};
+use crate::api::extract::path_param;
+use crate::api::organizations;
 use crate::state::AppState;
+use crate::store::directories::Directory;
+
+/// The organization's directories, or code 3 / code 5. Shared by REST and
+/// gRPC.
+pub(crate) fn list(state: &AppState, id: &str) -> Result<Vec<Directory>, ApiError> {
+    Ok(organizations::get(state, id)?
+        .directory
+        .into_iter()
+        .collect())
+}
 
 /// Lists directories: 200 `{"directories":[...]}`; 404 for an unknown
 /// organization.
@@ -18,12 +29,7 @@ pub(crate) async fn list_directories(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let id = path_param(path)?;
-    organization_id(&id)?;
-    let organization = state
-        .store
-        .organization(&id)
-        .ok_or_else(|| ApiError::organization_not_found(&id))?;
-    let directories: Vec<_> = organization.directory.iter().map(|d| d.to_json()).collect();
+    let directories = list(&state, &path_param(path)?)?;
+    let directories: Vec<_> = directories.iter().map(Directory::to_json).collect();
     Ok(Json(json!({ "directories": directories })).into_response())
 }

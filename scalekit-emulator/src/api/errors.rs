@@ -73,9 +73,18 @@ impl ApiError {
     }
 
     /// The HTTP status.
-    #[cfg(test)]
     pub(crate) fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// What went wrong, for the client.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The `Retry-After` seconds, if any.
+    pub(crate) fn retry_after(&self) -> Option<u64> {
+        self.retry_after
     }
 }
 

@@ -14,6 +14,7 @@ use crate::api::extract::{organization_id, path_param};
 use crate::state::AppState;
 use crate::store::fault_queue::FaultAction;
 use crate::store::timefmt::rfc3339;
+use time::OffsetDateTime;
 
 /// The repeated `features` values, in order, duplicates dropped. Unknown
 /// values are kept: Scalekit passes them through.
@@ -27,6 +28,40 @@ pub(crate) fn requested_features(query: Option<&str>) -> Vec<String> {
     features
 }
 
+/// A minted link as the API answers it.
+#[derive(Debug)]
+pub(crate) struct PortalLink {
+    pub(crate) id: String,
+    /// `None` when an armed shape fault omits it.
+    pub(crate) location: Option<String>,
+    pub(crate) expire_time: OffsetDateTime,
+}
+
+/// Mints a link for an existing organization, applying an armed shape
+/// fault to its location. Shared by REST and gRPC.
+pub(crate) fn mint(
+    state: &AppState,
+    id: &str,
+    features: Vec<String>,
+) -> Result<PortalLink, ApiError> {
+    organization_id(id)?;
+    let link = state
+        .store
+        .mint_link(id, features, state.config.link_lifetime)
+        .ok_or_else(|| ApiError::organization_not_found(id))?;
+    let mut location = Some(format!("{}/magicLink/{}", state.base_url, link.key));
+    match state.store.faults.take_link_shape() {
+        Some(FaultAction::OmitLocation) => location = None,
+        Some(FaultAction::OverrideLocation(other)) => location = Some(other),
+        _ => {}
+    }
+    Ok(PortalLink {
+        id: link.id,
+        location,
+        expire_time: link.expire_time,
+    })
+}
+
 /// Mints a link: 200 `{"link":{"id","location","expire_time"}}`.
 pub(crate) async fn generate_portal_link(
     State(state): State<AppState>,
@@ -34,27 +69,13 @@ pub(crate) async fn generate_portal_link(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = path_param(path)?;
-    organization_id(&id)?;
-    let features = requested_features(query.as_deref());
-    let link = state
-        .store
-        .mint_link(&id, features, state.config.link_lifetime)
-        .ok_or_else(|| ApiError::organization_not_found(&id))?;
-
-    let location = format!("{}/magicLink/{}", state.base_url, link.key);
+    let link = mint(&state, &id, requested_features(query.as_deref()))?;
     let mut body = json!({
         "id": link.id,
-        "location": location,
         "expire_time": rfc3339(link.expire_time),
     });
-    match state.store.faults.take_link_shape() {
-        Some(FaultAction::OmitLocation) => {
-            if let Some(map) = body.as_object_mut() {
-                map.remove("location");
-            }
-        }
-        Some(FaultAction::OverrideLocation(location)) => body["location"] = json!(location),
-        _ => {}
+    if let (Some(location), Some(map)) = (link.location, body.as_object_mut()) {
+        map.insert("location".to_owned(), json!(location));
     }
     let mut response = Json(json!({ "link": body })).into_response();
     response

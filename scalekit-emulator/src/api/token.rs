@@ -5,7 +5,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -80,12 +80,8 @@ pub(crate) async fn token_endpoint(State(state): State<AppState>, body: Bytes) -
 
 /// Extracts the token from `Authorization: Bearer <token>` (scheme matched
 /// case-insensitively).
-fn bearer_token(request: &Request) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -98,14 +94,21 @@ pub(crate) async fn require_bearer(
     request: Request,
     next: Next,
 ) -> Response {
-    let verdict = match bearer_token(&request) {
+    match token_verdict(&state, bearer_token(request.headers())) {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Whether `token` (from [`bearer_token`]) is valid, unexpired and
+/// unrevoked; otherwise the code-16 error that says why. Shared by REST and
+/// gRPC.
+pub(crate) fn token_verdict(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {
+    match token {
         None => Err(TokenRejection::Empty),
         Some(token) => state.store.check_token(token),
-    };
-    match verdict {
-        Ok(()) => next.run(request).await,
-        Err(rejection) => ApiError::unauthenticated(rejection.message()).into_response(),
     }
+    .map_err(|rejection| ApiError::unauthenticated(rejection.message()))
 }
 
 #[cfg(test)]
@@ -115,10 +118,9 @@ mod tests {
     #[test]
     fn parses_bearer_header() {
         let request = |value: &str| {
-            Request::builder()
-                .header(header::AUTHORIZATION, value)
-                .body(axum::body::Body::empty())
-                .unwrap()
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            headers
         };
         assert_eq!(bearer_token(&request("Bearer abc")), Some("abc"));
         assert_eq!(bearer_token(&request("bearer  abc ")), Some("abc"));

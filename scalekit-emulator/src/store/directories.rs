@@ -7,6 +7,11 @@ use time::OffsetDateTime;
 /// The directory provider every emulated directory uses.
 pub(crate) const DIRECTORY_PROVIDER: &str = "MICROSOFT_AD";
 
+/// The name Scalekit gives a Microsoft AD SCIM directory.
+pub(crate) const DIRECTORY_NAME: &str = "Microsoft AD";
+/// Which groups the directory syncs.
+pub(crate) const GROUPS_TRACKED: &str = "ALL";
+
 /// One directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Directory {
@@ -62,12 +67,12 @@ impl Directory {
         json!({
             "id": self.id,
             "organization_id": self.organization_id,
-            "name": "Microsoft AD",
+            "name": DIRECTORY_NAME,
             "directory_type": self.directory_type,
             "directory_provider": self.provider,
             "enabled": self.enabled,
             "status": self.status(),
-            "groups_tracked": "ALL",
+            "groups_tracked": GROUPS_TRACKED,
             "total_users": 0,
             "total_groups": 0,
         })

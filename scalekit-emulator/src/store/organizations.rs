@@ -230,6 +230,21 @@ impl Organization {
         self.update_time = OffsetDateTime::now_utc();
     }
 
+    /// When it was created.
+    pub(crate) fn create_time(&self) -> OffsetDateTime {
+        self.create_time
+    }
+
+    /// When it last changed.
+    pub(crate) fn update_time(&self) -> OffsetDateTime {
+        self.update_time
+    }
+
+    /// Its feature settings (`name`, `enabled`), in order.
+    pub(crate) fn features(&self) -> &[(String, bool)] {
+        &self.features
+    }
+
     /// The REST representation.
     pub(crate) fn to_json(&self) -> Value {
         let features: Vec<Value> = self
@@ -285,10 +300,10 @@ impl Organizations {
         if self.get(&organization.id).is_some() {
             return Err(Conflict::Id(organization.id));
         }
-        if let Some(external_id) = &organization.external_id {
-            if self.by_external_id(external_id).is_some() {
-                return Err(Conflict::ExternalId(external_id.clone()));
-            }
+        if let Some(external_id) = &organization.external_id
+            && self.by_external_id(external_id).is_some()
+        {
+            return Err(Conflict::ExternalId(external_id.clone()));
         }
         self.organizations.push(organization);
         Ok(())
@@ -323,7 +338,7 @@ impl Organizations {
 
     /// Alternates OIDC and SAML so both shapes show up in demos.
     pub(crate) fn next_connection_type(&self) -> &'static str {
-        if self.organizations.len() % 2 == 0 {
+        if self.organizations.len().is_multiple_of(2) {
             "OIDC"
         } else {
             "SAML"

@@ -2,6 +2,9 @@
 //! calls spelled out as a Scalekit client would make them.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod browser;
+pub mod https;
+pub mod sdk;
 pub mod webhooks;
 
 use reqwest::{Client, Response, StatusCode};
