@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Side by side against one emulator: the seed guide's stack (Node + Express +
+# the official Scalekit Node SDK, ./express) and the kit (examples/minimal.rs).
+# Both serve GET /settings: one fresh portal link for one organization per
+# page, and a page with the iframe.
+#
+#   benches/side-by-side/run.sh
+#
+# Reports, for each app:
+# - upstream round trips on a cold start: the app's first page alone, and
+#   16 first pages at once (each from a freshly started app), counted from the
+#   emulator's debug log (one line per request it receives);
+# - app CPU seconds per 1,000 pages (utime + stime from /proc/PID/stat, all
+#   threads), throughput and latency percentiles at concurrency 16 over a
+#   fixed number of pages (`hey`), in ROUNDS alternating rounds (A B B A ...)
+#   on the two running apps, so a burst of load from elsewhere hits both;
+# - the app's resident memory after the rounds (VmRSS, and VmHWM, its peak).
+#
+# Needs: node + npm, hey (Debian: apt-get install hey), curl, cargo. Loopback
+# only. The emulator picks a free port; the kit's minimal example listens on
+# 127.0.0.1:3000 (fixed in the example), so that port must be free.
+#
+# Environment: PAGES (pages per round, default 4800), ROUNDS (default 5),
+# WARMUP (pages per app before the rounds, default 2400: Node's JIT settles), CONCURRENCY
+# (default 16; hey splits the pages evenly, so PAGES and WARMUP must be
+# multiples of it), SKIP_BUILD=1 to use the release binaries as they are,
+# CARGO_TARGET_DIR as cargo reads it.
+set -euo pipefail
+
+PAGES=${PAGES:-4800}
+ROUNDS=${ROUNDS:-5}
+WARMUP=${WARMUP:-2400}
+CONCURRENCY=${CONCURRENCY:-16}
+# Bounds: no step waits longer than this for a process to come up, and no
+# load run longer than LOAD_TIMEOUT seconds.
+START_TIMEOUT=${START_TIMEOUT:-30}
+LOAD_TIMEOUT=${LOAD_TIMEOUT:-300}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+emulator_bin=$target/release/scalekit-emulator
+minimal_bin=$target/release/examples/minimal
+
+for count in "$PAGES" "$WARMUP"; do
+  ((count > 0 && count % CONCURRENCY == 0)) \
+    || { echo "run.sh: PAGES and WARMUP must be positive multiples of CONCURRENCY ($CONCURRENCY)" >&2; exit 2; }
+done
+
+for tool in node npm hey curl; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 2; }
+done
+
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  (cd "$root" && cargo build --release -q -p scalekit-emulator --bin scalekit-emulator \
+    && cargo build --release -q --example minimal)
+fi
+for bin in "$emulator_bin" "$minimal_bin"; do
+  [[ -x $bin ]] || { echo "run.sh: $bin is missing (build it, or unset SKIP_BUILD)" >&2; exit 2; }
+done
+if [[ ! -d $here/express/node_modules || $here/express/package-lock.json -nt $here/express/node_modules ]]; then
+  (cd "$here/express" && npm ci --no-audit --no-fund --silent)
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+clk_tck=$(getconf CLK_TCK)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Waits (bounded) until FILE has a line matching PATTERN; prints that line.
+wait_for_line() {
+  local file=$1 pattern=$2 pid=$3 deadline=$((SECONDS + START_TIMEOUT))
+  until grep -m1 -E "$pattern" "$file" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: process $pid exited; its output:" >&2
+      cat "$file" "$file.err" >&2 2>/dev/null || true
+      exit 1
+    fi
+    ((SECONDS < deadline)) || { echo "run.sh: no '$pattern' in $file after ${START_TIMEOUT}s" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+
+# CPU seconds (user + system, all threads) the process has used, in ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+status_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
+
+# --- the emulator -----------------------------------------------------------
+RUST_LOG=scalekit_emulator=debug "$emulator_bin" --port 0 \
+  >"$work/emulator.out" 2>"$work/emulator.log" &
+emulator_pid=$!
+pids+=("$emulator_pid")
+wait_for_line "$work/emulator.out" '^SCALEKIT_WEBHOOK_SECRET=' "$emulator_pid" >/dev/null
+while IFS='=' read -r name value; do
+  [[ $name == SCALEKIT_* ]] && export "$name=$value"
+done <"$work/emulator.out"
+org_line=$(wait_for_line "$work/emulator.log" 'demo organization org_' "$emulator_pid")
+SCALEKIT_ORGANIZATION_ID=$(grep -oE 'org_[0-9A-Za-z]+' <<<"$org_line" | head -1)
+export SCALEKIT_ORGANIZATION_ID
+echo "emulator $SCALEKIT_ENVIRONMENT_URL (pid $emulator_pid), organization $SCALEKIT_ORGANIZATION_ID"
+
+# The emulator's request lines after line N, by endpoint.
+log_mark() { wc -l <"$work/emulator.log"; }
+count_since() { # MARK ENDPOINT
+  tail -n +"$(($1 + 1))" "$work/emulator.log" \
+    | grep -E '(request|grpc call)' | grep -cE "endpoint=$2( |$)" || true
+}
+count_all_since() {
+  tail -n +"$(($1 + 1))" "$work/emulator.log" | grep -cE '(request|grpc call)' || true
+}
+
+# --- the apps ---------------------------------------------------------------
+# start_app NAME: starts it, sets app_pid and app_url.
+start_app() {
+  local name=$1 out=$work/$1.$RANDOM
+  case $name in
+    express) (cd "$here/express" && PORT=0 exec node app.js) >"$out" 2>"$out.err" & ;;
+    kit)
+      if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
+        echo "run.sh: 127.0.0.1:3000 is taken; the minimal example needs it" >&2
+        exit 1
+      fi
+      "$minimal_bin" >"$out" 2>"$out.err" &
+      ;;
+  esac
+  app_pid=$!
+  pids+=("$app_pid")
+  app_url=$(wait_for_line "$out" '^open http://' "$app_pid" | awk '{ print $2 }')
+}
+
+stop_app() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# hey, bounded; its output in FILE.
+load() { # URL PAGES FILE
+  timeout "$LOAD_TIMEOUT" hey -n "$2" -c "$CONCURRENCY" -t 20 "$1" >"$3"
+  if ! grep -qE "^\s+\[200\]\s+$2 responses" "$3"; then
+    echo "run.sh: not every page answered 200:" >&2
+    cat "$3" >&2
+    exit 1
+  fi
+}
+
+page_bytes() { curl -fsS -o /dev/null -w '%{size_download}' "$1"; }
+
+declare -A cold1 cold16 bytes
+for app in express kit; do
+  # The first page alone.
+  mark=$(log_mark)
+  start_app "$app"
+  curl -fsS -o /dev/null "$app_url"
+  cold1[$app]="$(count_all_since "$mark") round trips: $(count_since "$mark" token) token, $(count_since "$mark" generate_portal_link) link"
+  stop_app "$app_pid"
+  # 16 first pages at once.
+  mark=$(log_mark)
+  start_app "$app"
+  CONCURRENCY=16 load "$app_url" 16 "$work/$app.cold16"
+  cold16[$app]="$(count_all_since "$mark") round trips: $(count_since "$mark" token) token, $(count_since "$mark" generate_portal_link) link"
+  stop_app "$app_pid"
+done
+
+# --- throughput, CPU and memory: both apps up, alternating rounds ------------
+declare -A pid url
+for app in express kit; do
+  start_app "$app"
+  pid[$app]=$app_pid
+  url[$app]=$app_url
+  bytes[$app]=$(page_bytes "$app_url")
+  load "$app_url" "$WARMUP" "$work/$app.warmup"
+done
+
+# Per round and app: app CPU ms per 1,000 pages, emulator CPU ms per 1,000
+# pages, req/s, p50 ms, p99 ms, token requests, link calls.
+declare -A results
+hey_field() { # FILE: requests/s, p50 ms, p99 ms
+  awk '/Requests\/sec:/ { rps = $2 }
+       /^ +50% in/ { p50 = $3 * 1000 }
+       /^ +99% in/ { p99 = $3 * 1000 }
+       END { printf "%.0f %.2f %.2f", rps, p50, p99 }' "$1"
+}
+echo
+echo "round app      app-cpu-ms/1k emu-cpu-ms/1k   req/s   p50-ms   p99-ms  token  link-calls"
+for ((round = 0; round < ROUNDS; round++)); do
+  if ((round % 2 == 0)); then order=(express kit); else order=(kit express); fi
+  for app in "${order[@]}"; do
+    mark=$(log_mark)
+    app0=$(cpu_ticks "${pid[$app]}")
+    emu0=$(cpu_ticks "$emulator_pid")
+    load "${url[$app]}" "$PAGES" "$work/$app.round$round"
+    app1=$(cpu_ticks "${pid[$app]}")
+    emu1=$(cpu_ticks "$emulator_pid")
+    read -r rps p50 p99 <<<"$(hey_field "$work/$app.round$round")"
+    app_ms=$(((app1 - app0) * 1000 * 1000 / clk_tck / PAGES))
+    emu_ms=$(((emu1 - emu0) * 1000 * 1000 / clk_tck / PAGES))
+    tokens=$(count_since "$mark" token)
+    links=$(count_since "$mark" generate_portal_link)
+    results[$app,$round]="$app_ms $emu_ms $rps $p50 $p99"
+    printf '%-5s %-8s %13s %13s %7s %8s %8s %6s %11s\n' \
+      "$round" "$app" "$app_ms" "$emu_ms" "$rps" "$p50" "$p99" "$tokens" "$links"
+  done
+done
+
+# Medians over the rounds, per app and column.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+column_median() { # APP COLUMN
+  for ((round = 0; round < ROUNDS; round++)); do
+    awk -v c="$2" '{ print $c }' <<<"${results[$1,$round]}"
+  done | median
+}
+declare -A med
+for app in express kit; do
+  for col in 1 2 3 4 5; do
+    med[$app,$col]=$(column_median "$app" "$col")
+  done
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+echo
+echo "| | Node + Express + SDK | kit (minimal) | Express / kit |"
+echo "|---|---|---|---|"
+echo "| app CPU per 1,000 pages (ms, median of $ROUNDS) | ${med[express,1]} | ${med[kit,1]} | $(ratio "${med[express,1]}" "${med[kit,1]}") |"
+echo "| emulator CPU per 1,000 pages (ms) | ${med[express,2]} | ${med[kit,2]} | $(ratio "${med[express,2]}" "${med[kit,2]}") |"
+echo "| pages/s at concurrency $CONCURRENCY | ${med[express,3]} | ${med[kit,3]} | $(ratio "${med[express,3]}" "${med[kit,3]}") |"
+echo "| p50 (ms) | ${med[express,4]} | ${med[kit,4]} | $(ratio "${med[express,4]}" "${med[kit,4]}") |"
+echo "| p99 (ms) | ${med[express,5]} | ${med[kit,5]} | $(ratio "${med[express,5]}" "${med[kit,5]}") |"
+rss_e=$(status_kib "${pid[express]}" VmRSS) rss_k=$(status_kib "${pid[kit]}" VmRSS)
+hwm_e=$(status_kib "${pid[express]}" VmHWM) hwm_k=$(status_kib "${pid[kit]}" VmHWM)
+echo "| RSS after the rounds (MiB) | $(mib "$rss_e") | $(mib "$rss_k") | $(ratio "$rss_e" "$rss_k") |"
+echo "| peak RSS, VmHWM (MiB) | $(mib "$hwm_e") | $(mib "$hwm_k") | $(ratio "$hwm_e" "$hwm_k") |"
+echo "| page size (bytes) | ${bytes[express]} | ${bytes[kit]} | |"
+echo "| cold start, 1 page: upstream | ${cold1[express]} | ${cold1[kit]} | |"
+echo "| cold start, 16 pages at once: upstream | ${cold16[express]} | ${cold16[kit]} | |"
+echo
+echo "$PAGES pages per round, $ROUNDS rounds, $WARMUP warm-up pages per app; $(nproc) CPUs;" \
+  "load average $load_at_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; node $(node --version)"
