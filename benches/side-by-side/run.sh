@@ -10,7 +10,7 @@
 # - upstream round trips on a cold start: the app's first page alone, and
 #   16 first pages at once (each from a freshly started app), counted from the
 #   emulator's debug log (one line per request it receives);
-# - app CPU seconds per 1,000 pages (utime + stime from /proc/PID/stat, all
+# - app CPU time (ms) per 1,000 pages (utime + stime from /proc/PID/stat, all
 #   threads), throughput and latency percentiles at concurrency 16 over a
 #   fixed number of pages (`hey`), in ROUNDS alternating rounds (A B B A ...)
 #   on the two running apps, so a burst of load from elsewhere hits both;
