@@ -28,19 +28,9 @@ pub(crate) async fn inject_faults(
     request: Request,
     next: Next,
 ) -> Response {
-    let endpoint = request
-        .extensions()
-        .get::<Endpoint>()
-        .copied()
-        .unwrap_or(Endpoint::Other);
-    if let Some(latency) = state.store.faults.latency(endpoint) {
-        state.sleep_unless_shutdown(latency).await;
-    }
-    let Some(action) = state.store.faults.take_interrupting(endpoint) else {
+    let (endpoint, Some(action)) = take_fault(&state, &request).await else {
         return next.run(request).await;
     };
-    state.store.counters.fault_triggered();
-    tracing::debug!(%endpoint, ?action, "injecting fault");
     match action {
         FaultAction::Fail {
             status,
@@ -55,6 +45,47 @@ pub(crate) async fn inject_faults(
         // Shape faults are taken by the portal_links handler, never here.
         FaultAction::OmitLocation | FaultAction::OverrideLocation(_) => next.run(request).await,
     }
+}
+
+/// The endpoint `request` was routed to and, after the endpoint's injected
+/// latency, the first armed fault that interrupts it (counted and logged):
+/// what the REST and the gRPC fault middleware both start with.
+pub(crate) fn take_fault(
+    state: &AppState,
+    request: &Request,
+) -> impl Future<Output = (Endpoint, Option<FaultAction>)> + Send + 'static {
+    let endpoint = request
+        .extensions()
+        .get::<Endpoint>()
+        .copied()
+        .unwrap_or(Endpoint::Other);
+    let state = state.clone();
+    async move {
+        if let Some(latency) = state.store.faults.latency(endpoint) {
+            state.sleep_unless_shutdown(latency).await;
+        }
+        let action = state.store.faults.take_interrupting(endpoint);
+        if let Some(action) = &action {
+            state.store.counters.fault_triggered();
+            tracing::debug!(%endpoint, ?action, "injecting fault");
+        }
+        (endpoint, action)
+    }
+}
+
+/// A body that yields `first`, then fails, so the server aborts the
+/// connection (or the HTTP/2 stream) mid-response. The pause before the
+/// error lets the server flush the head and the first bytes first.
+pub(crate) fn body_cut_after(first: Bytes) -> Body {
+    let first = futures_util::stream::once(async move { Ok::<_, io::Error>(first) });
+    let abort = futures_util::stream::once(async {
+        tokio::time::sleep(RESET_PAUSE).await;
+        Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "injected fault: connection reset",
+        ))
+    });
+    Body::from_stream(first.chain(abort))
 }
 
 /// An error response for `status` in the endpoint's error shape.
@@ -106,18 +137,9 @@ fn malformed(endpoint: Endpoint) -> Response {
 }
 
 /// 200 whose body stream fails after the first bytes, so the server aborts
-/// the connection mid-response. The pause before the error lets the server
-/// flush the status line, headers and first bytes to the client first.
+/// the connection mid-response.
 fn reset(endpoint: Endpoint) -> Response {
-    let first = futures_util::stream::once(async move {
-        Ok::<_, io::Error>(Bytes::from_static(truncated_body(endpoint).as_bytes()))
-    });
-    let abort = futures_util::stream::once(async {
-        tokio::time::sleep(RESET_PAUSE).await;
-        Err(io::Error::new(
-            io::ErrorKind::ConnectionReset,
-            "injected fault: connection reset",
-        ))
-    });
-    json_200(Body::from_stream(first.chain(abort)))
+    json_200(body_cut_after(Bytes::from_static(
+        truncated_body(endpoint).as_bytes(),
+    )))
 }

@@ -4,7 +4,6 @@
 //! token and retrying).
 
 use std::io;
-use std::time::Duration;
 
 use axum::{
     body::{Body, Bytes},
@@ -13,26 +12,22 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use futures_util::StreamExt;
 use http_body::Frame;
 
 use crate::api::errors::ApiError;
+use crate::api::fault_injection::{body_cut_after, take_fault};
 use crate::api::token::{bearer_token, token_verdict};
 use crate::grpc::classify;
 use crate::state::AppState;
-use crate::store::counters::Endpoint;
 use crate::store::fault_queue::FaultAction;
-
-/// How long a reset answer waits after its first bytes before aborting.
-const RESET_PAUSE: Duration = Duration::from_millis(50);
 
 /// A gRPC status as a trailers-only response.
 pub(super) fn status_response(status: tonic::Status) -> Response {
     status.into_http::<Body>().into_response()
 }
 
-/// Counts the call under its [`Endpoint`] and makes it available to later
-/// middleware.
+/// Counts the call under its [`Endpoint`](crate::store::counters::Endpoint)
+/// and makes it available to later middleware.
 pub(super) async fn observe(
     State(state): State<AppState>,
     mut request: Request,
@@ -74,19 +69,9 @@ pub(super) async fn inject_faults(
     request: Request,
     next: Next,
 ) -> Response {
-    let endpoint = request
-        .extensions()
-        .get::<Endpoint>()
-        .copied()
-        .unwrap_or(Endpoint::Other);
-    if let Some(latency) = state.store.faults.latency(endpoint) {
-        state.sleep_unless_shutdown(latency).await;
-    }
-    let Some(action) = state.store.faults.take_interrupting(endpoint) else {
+    let (_, Some(action)) = take_fault(&state, &request).await else {
         return next.run(request).await;
     };
-    state.store.counters.fault_triggered();
-    tracing::debug!(%endpoint, ?action, "injecting fault");
     match action {
         FaultAction::Fail {
             status,
@@ -139,13 +124,5 @@ fn malformed() -> Response {
 
 /// 200 whose stream fails after the first bytes, so the server resets it.
 fn reset() -> Response {
-    let first = futures_util::stream::once(async { Ok::<_, io::Error>(garbage_message()) });
-    let abort = futures_util::stream::once(async {
-        tokio::time::sleep(RESET_PAUSE).await;
-        Err(io::Error::new(
-            io::ErrorKind::ConnectionReset,
-            "injected fault: connection reset",
-        ))
-    });
-    grpc_200(Body::from_stream(first.chain(abort)))
+    grpc_200(body_cut_after(garbage_message()))
 }
