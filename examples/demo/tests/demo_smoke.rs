@@ -6,71 +6,8 @@ use std::time::Duration;
 
 use scalekit_demo::Upstream;
 
-struct Session {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-async fn sign_in(base: &str, user: &str) -> Session {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = http
-        .post(format!("{base}login"))
-        .form(&[("user", user)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/settings");
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
-    assert!(
-        set_cookie.contains("HttpOnly") && set_cookie.contains("Max-Age="),
-        "{set_cookie}"
-    );
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    Session {
-        http,
-        base: base.to_owned(),
-        cookie,
-    }
-}
-
-impl Session {
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{}", self.base, path.trim_start_matches('/')))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str) -> reqwest::Response {
-        self.http
-            .post(format!("{}{}", self.base, path.trim_start_matches('/')))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Whether the session still signs the user in: `/settings` answers the
-    /// page instead of sending them home.
-    async fn signed_in(&self) -> bool {
-        let response = self.get("/settings").await;
-        match response.status().as_u16() {
-            200 => true,
-            303 => {
-                assert_eq!(response.headers()["location"], "/");
-                false
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
-}
+mod common;
+use common::sign_in;
 
 /// The iframe's `src`, HTML-unescaped.
 fn iframe_src(html: &str) -> Option<String> {

@@ -10,6 +10,9 @@ use scalekit_demo::{DELIVERIES_PATH, STATUS_PATH, Upstream, WEBHOOK_PATH};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod common;
+use common::sign_in;
+
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// A delivery of `body` signed with `SECRET` by the `standardwebhooks` crate.
@@ -119,50 +122,6 @@ async fn the_demo_binary_accepts_a_signed_webhook_and_refuses_a_tampered_one() {
     assert!(!unsigned.text().await.unwrap().contains("MfKQ9r8G"));
 
     child.kill().await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-struct Session {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-async fn sign_in(base: &str, user: &str) -> Session {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = http
-        .post(format!("{base}login"))
-        .form(&[("user", user)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    Session {
-        http,
-        base: base.to_owned(),
-        cookie,
-    }
-}
-
-impl Session {
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{}", self.base, path.trim_start_matches('/')))
-            .header("cookie", &self.cookie)
-            .header("sec-fetch-site", "same-origin")
-            .send()
-            .await
-            .unwrap()
-    }
 }
 
 #[tokio::test]

@@ -1,0 +1,72 @@
+//! A signed-in visitor of the demo, shared by its test binaries.
+#![allow(dead_code)] // each test binary uses its own part
+
+/// A visitor holding the demo's session cookie.
+pub(crate) struct Session {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+/// Signs `user` in through `POST /login`, checking the answer and the
+/// session cookie's flags.
+pub(crate) async fn sign_in(base: &str, user: &str) -> Session {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(format!("{base}login"))
+        .form(&[("user", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/settings");
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("Max-Age="),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    Session {
+        http,
+        base: base.to_owned(),
+        cookie,
+    }
+}
+
+impl Session {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{}", self.base, path.trim_start_matches('/')))
+            .header("cookie", &self.cookie)
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn post(&self, path: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}{}", self.base, path.trim_start_matches('/')))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Whether the session still signs the user in: `/settings` answers the
+    /// page instead of sending them home.
+    pub(crate) async fn signed_in(&self) -> bool {
+        let response = self.get("/settings").await;
+        match response.status().as_u16() {
+            200 => true,
+            303 => {
+                assert_eq!(response.headers()["location"], "/");
+                false
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+}
