@@ -15,7 +15,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::sdk::{self, error, get, get_json, sdk_dir, token, value};
+use common::sdk::{self, error, get_json, sdk_dir, token, value};
 use scalekit_emulator::{Emulator, Endpoint, FaultScope, demo};
 use serde_json::{Value, json};
 
@@ -55,27 +55,7 @@ async fn the_official_python_sdk_completes_every_call_over_tls() {
     let emu = emulator().await;
     let results = tokio::task::block_in_place(|| run(&python, &emu, "calls"));
 
-    for (call, sections) in [
-        ("generate_portal_link", &["sso-section", "scim-section"][..]),
-        ("generate_portal_link_with_features", &["sso-section"][..]),
-    ] {
-        let link = value(&results, call);
-        let location = link["location"].as_str().unwrap();
-        assert!(
-            location.starts_with(&format!("{}/magicLink/", emu.base_url())),
-            "{link}"
-        );
-        let (_, html) = get(&emu, location, None).await;
-        assert!(html.contains("PORTAL_LOAD_SUCCESS"), "{call}");
-        for section in ["sso-section", "scim-section"] {
-            assert_eq!(
-                html.contains(&format!("id=\"{section}\"")),
-                sections.contains(&section),
-                "{call}: {section}"
-            );
-        }
-    }
-    assert_eq!(emu.stats().links_minted_for(ORG), 2);
+    sdk::assert_links_open_the_portal(&emu, &results, ORG).await;
 
     let token = token(&emu).await;
     let rest = get_json(&emu, &token, &format!("/api/v1/organizations/{ORG}")).await;

@@ -135,3 +135,30 @@ pub fn error<'a>(results: &'a Value, call: &str) -> &'a Value {
     assert_eq!(result["ok"], false, "{call} should fail: {result}");
     &result["error"]
 }
+
+/// The two portal links of the "calls" run (without and with features)
+/// open the emulator's portal page showing the sections they asked for,
+/// and the emulator counted both for `org`.
+pub async fn assert_links_open_the_portal(emu: &Emulator, results: &Value, org: &str) {
+    for (call, sections) in [
+        ("generate_portal_link", &["sso-section", "scim-section"][..]),
+        ("generate_portal_link_with_features", &["sso-section"][..]),
+    ] {
+        let link = value(results, call);
+        let location = link["location"].as_str().unwrap();
+        assert!(
+            location.starts_with(&format!("{}/magicLink/", emu.base_url())),
+            "{link}"
+        );
+        let (_, html) = get(emu, location, None).await;
+        assert!(html.contains("PORTAL_LOAD_SUCCESS"), "{call}");
+        for section in ["sso-section", "scim-section"] {
+            assert_eq!(
+                html.contains(&format!("id=\"{section}\"")),
+                sections.contains(&section),
+                "{call}: {section}"
+            );
+        }
+    }
+    assert_eq!(emu.stats().links_minted_for(org), 2);
+}
