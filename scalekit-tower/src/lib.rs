@@ -90,7 +90,9 @@ pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
 pub use error::{ApiError, Error};
 pub use failure::{FailureKind, PortalLinkFailure};
 pub use layer::PortalLinkLayer;
-pub use limit::MintLimit;
+pub use limit::{
+    Budget, DEFAULT_SHARED_DEADLINE, LimitBackend, LimitBackendError, MintLimit, MintQuota, Refusal,
+};
 pub use link::{Feature, PortalLink};
 pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,
