@@ -204,6 +204,7 @@ pub async fn a_down_store_fails_fast_and_a_hanging_one_within_its_deadline<H: Ha
 }
 
 /// One test per case for `$harness`.
+#[allow(unused_macros)]
 macro_rules! conformance {
     ($harness:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
