@@ -151,6 +151,19 @@ impl MintLimit {
         self
     }
 
+    /// Takes one mint for `organization` and `user` (when known) as the
+    /// layer and the endpoints do, or answers how long to wait: for an
+    /// endpoint of the app's own that mints, and for benchmarks.
+    pub async fn allow(
+        &self,
+        user: Option<&str>,
+        organization: &OrganizationId,
+    ) -> Result<(), Duration> {
+        self.take(user, organization)
+            .await
+            .map_err(|(_, retry_after)| retry_after)
+    }
+
     /// The user key of a request, read before anything is awaited.
     pub(crate) fn user_key(&self, parts: &Parts) -> Option<String> {
         self.per_user.as_ref().and_then(|(_, key)| key(parts))

@@ -441,19 +441,19 @@ async fn three_replicas_share_one_truth() {
     drop(local);
     drop(replicas);
     shared.close().await;
-    if let Ok(client) = redis::Client::open("redis://127.0.0.1:6379") {
-        if let Ok(mut connection) = client.get_multiplexed_async_connection().await {
-            let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
-                .arg(format!("{prefix}*"))
+    if let Ok(client) = redis::Client::open("redis://127.0.0.1:6379")
+        && let Ok(mut connection) = client.get_multiplexed_async_connection().await
+    {
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut connection)
+            .await
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: Result<(), _> = redis::cmd("DEL")
+                .arg(keys)
                 .query_async(&mut connection)
-                .await
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                let _: Result<(), _> = redis::cmd("DEL")
-                    .arg(keys)
-                    .query_async(&mut connection)
-                    .await;
-            }
+                .await;
         }
     }
     database.drop_now().await;
