@@ -14,6 +14,7 @@ use scalekit_tower::webhook::{
 use scalekit_tower_stores::{PostgresIdempotencyStore, RedisLimitBackend, StoreFailure};
 use sqlx::PgPool;
 
+use crate::postgres_call::within;
 use crate::session_store::{PostgresSessionStore, Sessions};
 use crate::webhooks::{Delivery, summary};
 
@@ -252,25 +253,6 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreFailure> {
         transaction.commit().await
     };
     within("migrate", run).await
-}
-
-/// A PostgreSQL call under the stores' deadline.
-pub(crate) async fn within<T>(
-    operation: &'static str,
-    call: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, StoreFailure> {
-    match tokio::time::timeout(scalekit_tower_stores::DEFAULT_DEADLINE, call).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(StoreFailure::Config(format!(
-            "PostgreSQL failed `{operation}`: {}",
-            error
-                .as_database_error()
-                .map_or("connection failed".to_owned(), |e| e.message().to_owned())
-        ))),
-        Err(_) => Err(StoreFailure::Config(format!(
-            "PostgreSQL did not answer `{operation}` in time"
-        ))),
-    }
 }
 
 /// The webhook idempotency store of this replica: shared or in memory.

@@ -37,6 +37,7 @@
 
 mod fleet;
 mod pages;
+mod postgres_call;
 mod security;
 mod session;
 mod session_store;

@@ -10,7 +10,7 @@ use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use crate::fleet::within;
+use crate::postgres_call::within;
 
 /// The sessions table, created by the fleet's migration.
 pub(crate) const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS demo_sessions (
