@@ -53,7 +53,7 @@ mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
-pub use route::{refresh_route, status_route};
+pub use route::{handoff_route, refresh_route, status_route};
 #[cfg(feature = "webhook")]
 pub use webhook::{ScalekitWebhook, webhook_route};
 #[cfg(feature = "webhook")]

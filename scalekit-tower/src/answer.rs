@@ -8,7 +8,10 @@
 //! decided in `failure.rs`); a bug on the kit's side answers 500, never a
 //! refusal.
 
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, LOCATION, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use http::{Response, StatusCode};
 use serde::Serialize;
 
@@ -78,6 +81,22 @@ pub(crate) fn no_content() -> Answer {
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// 303 See Other to `location`, `no-store` and `Referrer-Policy: no-referrer`
+/// (the target is a single-use link: no cache and no referrer keeps it).
+pub(crate) fn see_other(location: &str) -> Answer {
+    let Ok(location) = HeaderValue::from_str(location) else {
+        tracing::error!("a minted link is not a valid Location header");
+        return internal_error();
+    };
+    let mut response = Answer::default();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    let headers = response.headers_mut();
+    headers.insert(LOCATION, location);
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
 }
 
@@ -152,5 +171,21 @@ mod tests {
         let answer = method_not_allowed(error(StatusCode::OK, "method_not_allowed"), "GET");
         assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(answer.headers()[ALLOW], "GET");
+    }
+
+    #[test]
+    fn see_other_keeps_the_link_out_of_caches_and_referrers() {
+        let answer = see_other("https://acme.scalekit.dev/magicLink/abc");
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers()[LOCATION],
+            "https://acme.scalekit.dev/magicLink/abc"
+        );
+        assert_eq!(answer.headers()[CACHE_CONTROL], "no-store");
+        assert_eq!(answer.headers()[REFERRER_POLICY], "no-referrer");
+        assert_eq!(
+            see_other("https://x\n.example").status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The one service under the browser endpoints (refresh, status): `GET`
+//! The one service under the browser endpoints (refresh, status, handoff): `GET`
 //! only, same origin only, the layer's gate, then the endpoint's own answer.
 
 use std::convert::Infallible;
@@ -14,8 +14,8 @@ use tower_service::Service;
 
 use crate::answer::{self, Answer};
 use crate::client::Client;
-use crate::link::Feature;
-use crate::mint::{Admitted, Gate, log_failure};
+use crate::link::{Feature, PortalLink};
+use crate::mint::{Admitted, Gate, log_failure, mint_admitted};
 use crate::origin::cross_origin;
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
@@ -27,8 +27,9 @@ pub(crate) type AnswerFuture = Pin<Box<dyn Future<Output = Answer> + Send>>;
 pub(crate) type Respond = fn(Client, Arc<[Feature]>, Admitted) -> AnswerFuture;
 
 /// A browser endpoint built from a [`PortalLinkLayer`](crate::PortalLinkLayer):
-/// the service under [`RefreshEndpoint`](crate::RefreshEndpoint) and
-/// [`StatusEndpoint`](crate::StatusEndpoint).
+/// the service under [`RefreshEndpoint`](crate::RefreshEndpoint),
+/// [`StatusEndpoint`](crate::StatusEndpoint) and
+/// [`HandoffEndpoint`](crate::HandoffEndpoint).
 ///
 /// Every one refuses what is not a `GET` (405) and requests from another
 /// site or origin (403: `Sec-Fetch-Site: cross-site` or `same-site`, or an
@@ -112,6 +113,28 @@ where
             Ok(answer)
         })
     }
+}
+
+/// Mints a link for an admitted request and answers it with `answer_link`,
+/// or answers why there is none: what the endpoints that mint (refresh,
+/// handoff) do.
+pub(crate) fn mint_then(
+    client: Client,
+    features: Arc<[Feature]>,
+    admitted: Admitted,
+    answer_link: fn(&PortalLink) -> Answer,
+) -> AnswerFuture {
+    Box::pin(async move {
+        match mint_admitted(&client, &features, admitted).await {
+            PortalLinkOutcome::Minted(link) => answer_link(&link),
+            refused => {
+                if let PortalLinkOutcome::Failed(failure) = &refused {
+                    log_failure(failure, "no portal link for this request");
+                }
+                answer::refusal(&refused)
+            }
+        }
+    })
 }
 
 /// The answer to a request a browser endpoint refuses before its gate: not

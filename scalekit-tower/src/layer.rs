@@ -10,6 +10,7 @@ use tower_layer::Layer;
 
 use crate::authorize::{AuthorizeStep, Authorizer, Predicate};
 use crate::client::Client;
+use crate::handoff::{HandoffEndpoint, handoff_endpoint};
 use crate::hook::HookError;
 use crate::limit::MintLimit;
 use crate::link::Feature;
@@ -279,6 +280,15 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// browser endpoints have one budget per organization and user.
     pub fn status_endpoint(&self) -> StatusEndpoint<R> {
         status_endpoint(self.browser_gate())
+    }
+
+    /// An endpoint that opens the portal in a new tab: `GET` answers `303
+    /// See Other` to a fresh link (`no-store`, `Referrer-Policy:
+    /// no-referrer`), for when the iframe cannot work. Same authorization,
+    /// resolver and cross-site refusals as this layer; it shares the refresh
+    /// endpoint's limit ([`with_refresh_limit`](Self::with_refresh_limit)).
+    pub fn handoff_endpoint(&self) -> HandoffEndpoint<R> {
+        handoff_endpoint(self.browser_gate())
     }
 
     /// The gate of the browser endpoints: the layer's, with the refresh limit.

@@ -6,10 +6,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::answer::{self, Answer};
 use crate::client::Client;
-use crate::endpoint::{AnswerFuture, BrowserEndpoint};
-use crate::link::Feature;
-use crate::mint::{Admitted, Gate, log_failure, mint_admitted};
-use crate::outcome::PortalLinkOutcome;
+use crate::endpoint::{AnswerFuture, BrowserEndpoint, mint_then};
+use crate::link::{Feature, PortalLink};
+use crate::mint::{Admitted, Gate};
 
 /// The endpoint the browser calls for a fresh link when the portal session
 /// expires.
@@ -60,23 +59,14 @@ pub(crate) fn refresh_endpoint<R>(gate: Gate<R>) -> RefreshEndpoint<R> {
 }
 
 fn respond(client: Client, features: Arc<[Feature]>, admitted: Admitted) -> AnswerFuture {
-    Box::pin(async move { minted_answer(mint_admitted(&client, &features, admitted).await) })
+    mint_then(client, features, admitted, link_json)
 }
 
-fn minted_answer(outcome: PortalLinkOutcome) -> Answer {
-    match outcome {
-        PortalLinkOutcome::Minted(link) => {
-            let expires_at = link.expires_at().format(&Rfc3339).unwrap_or_default();
-            answer::json_of(&serde_json::json!({
-                "location": link.location().as_str(),
-                "expires_at": expires_at,
-            }))
-        }
-        refused => {
-            if let PortalLinkOutcome::Failed(failure) = &refused {
-                log_failure(failure, "no portal link for this request");
-            }
-            answer::refusal(&refused)
-        }
-    }
+/// `{"location": ..., "expires_at": ...}`.
+fn link_json(link: &PortalLink) -> Answer {
+    let expires_at = link.expires_at().format(&Rfc3339).unwrap_or_default();
+    answer::json_of(&serde_json::json!({
+        "location": link.location().as_str(),
+        "expires_at": expires_at,
+    }))
 }
