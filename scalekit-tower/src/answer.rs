@@ -53,6 +53,7 @@ pub(crate) fn error(status: StatusCode, code: &str) -> Answer {
 
 /// `{"error": code, "message": message}` with `status`: for senders that
 /// read the message (the webhook endpoint).
+#[cfg(feature = "webhook")]
 pub(crate) fn error_with_message(status: StatusCode, code: &str, message: &str) -> Answer {
     json(
         status,
@@ -75,6 +76,7 @@ pub(crate) fn method_not_allowed(mut answer: Answer, allow: &'static str) -> Ans
 }
 
 /// 204 with no body, `no-store`.
+#[cfg(feature = "webhook")]
 pub(crate) fn no_content() -> Answer {
     let mut response = Answer::default();
     *response.status_mut() = StatusCode::NO_CONTENT;
