@@ -145,7 +145,13 @@ async fn a_refused_request_never_runs_the_resolver_lookup() {
             .body(())
             .unwrap();
         let answered = endpoint.oneshot(admitted).await.unwrap();
-        assert_eq!(answered.status(), StatusCode::BAD_GATEWAY, "layer {at}");
+        // Admitted, it went on to the (unreachable) upstream: 502, or 504
+        // when a busy machine lets the deadline run out first.
+        assert!(
+            [StatusCode::BAD_GATEWAY, StatusCode::GATEWAY_TIMEOUT].contains(&answered.status()),
+            "layer {at}: {}",
+            answered.status()
+        );
         assert_eq!(
             lookups.load(Ordering::SeqCst),
             at + 1,
