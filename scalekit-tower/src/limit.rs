@@ -13,6 +13,7 @@ use std::time::Duration;
 use http::request::Parts;
 
 use self::budgets::LocalBudgets;
+use crate::failure::LimitScope;
 use crate::organization_id::OrganizationId;
 
 pub use self::backend::{Budget, LimitBackend, LimitBackendError, Refusal};
@@ -175,7 +176,7 @@ impl MintLimit {
         &self,
         user: Option<&str>,
         organization: &OrganizationId,
-    ) -> Result<(), (&'static str, Duration)> {
+    ) -> Result<(), (LimitScope, Duration)> {
         if let Some(shared) = &self.shared
             && let Some(answer) = self.take_shared(shared, user, organization).await
         {
@@ -190,7 +191,7 @@ impl MintLimit {
         shared: &Shared,
         user: Option<&str>,
         organization: &OrganizationId,
-    ) -> Option<Result<(), (&'static str, Duration)>> {
+    ) -> Option<Result<(), (LimitScope, Duration)>> {
         let mut budgets = Vec::with_capacity(2);
         let mut scopes = Vec::with_capacity(2);
         if let Some(local) = &self.per_organization {
@@ -198,14 +199,14 @@ impl MintLimit {
                 key: format!("organization/{}", organization.as_str()),
                 quota: local.quota(),
             });
-            scopes.push("organization");
+            scopes.push(LimitScope::Organization);
         }
         if let (Some((local, _)), Some(user)) = (&self.per_user, user) {
             budgets.push(Budget {
                 key: format!("user/{user}"),
                 quota: local.quota(),
             });
-            scopes.push("user");
+            scopes.push(LimitScope::User);
         }
         if budgets.is_empty() {
             return Some(Ok(()));
@@ -230,7 +231,7 @@ impl MintLimit {
             let scope = scopes
                 .get(refusal.budget)
                 .copied()
-                .unwrap_or("organization");
+                .unwrap_or(LimitScope::Organization);
             (scope, refusal.retry_after)
         }))
     }
@@ -242,20 +243,22 @@ impl MintLimit {
         &self,
         user: Option<&str>,
         organization: &OrganizationId,
-    ) -> Result<(), (&'static str, Duration)> {
+    ) -> Result<(), (LimitScope, Duration)> {
         let organization = organization.as_str();
         if let Some(budgets) = &self.per_organization {
             budgets
                 .check(organization)
-                .map_err(|after| ("organization", after))?;
+                .map_err(|after| (LimitScope::Organization, after))?;
         }
         if let (Some((budgets, _)), Some(user)) = (&self.per_user, user) {
-            budgets.take(user).map_err(|after| ("user", after))?;
+            budgets
+                .take(user)
+                .map_err(|after| (LimitScope::User, after))?;
         }
         if let Some(budgets) = &self.per_organization {
             budgets
                 .take(organization)
-                .map_err(|after| ("organization", after))?;
+                .map_err(|after| (LimitScope::Organization, after))?;
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ async fn a_burst_then_refusals_with_a_wait() {
         assert!(limit.take(None, &org("org_1")).await.is_ok());
     }
     let (scope, after) = limit.take(None, &org("org_1")).await.unwrap_err();
-    assert_eq!(scope, "organization");
+    assert_eq!(scope, LimitScope::Organization);
     assert_eq!(after, Duration::from_secs(10));
     // Another organization has its own budget.
     assert!(limit.take(None, &org("org_2")).await.is_ok());
@@ -33,7 +33,7 @@ async fn users_are_limited_apart_from_their_organization() {
     assert!(limit.take(Some("alice"), &org("org_1")).await.is_ok());
     for _ in 0..10 {
         let refused = limit.take(Some("alice"), &org("org_1")).await.unwrap_err();
-        assert_eq!(refused.0, "user");
+        assert_eq!(refused.0, LimitScope::User);
     }
     // Alice's refusals spent nothing of her organization's budget.
     assert!(limit.take(Some("bob"), &org("org_1")).await.is_ok());
@@ -43,7 +43,7 @@ async fn users_are_limited_apart_from_their_organization() {
             .await
             .unwrap_err()
             .0,
-        "organization"
+        LimitScope::Organization
     );
 }
 
@@ -100,7 +100,7 @@ async fn a_flood_of_user_keys_from_one_organization_leaves_others_their_budget()
                 .await
                 .unwrap_err()
                 .0,
-            "user"
+            LimitScope::User
         );
     }
 }
@@ -163,7 +163,7 @@ async fn the_shared_backend_answers_and_names_the_refusing_scope() {
         .shared(Arc::clone(&backend));
     assert_eq!(
         limit.take(Some("alice"), &org("org_1")).await,
-        Err(("user", Duration::from_secs(7)))
+        Err((LimitScope::User, Duration::from_secs(7)))
     );
     assert_eq!(
         *backend.seen.lock().unwrap(),
@@ -191,7 +191,7 @@ async fn a_failing_or_slow_backend_falls_back_to_the_local_budget() {
     assert!(limit.take(None, &org("org_1")).await.is_ok());
     assert_eq!(
         limit.take(None, &org("org_1")).await.unwrap_err().0,
-        "organization"
+        LimitScope::Organization
     );
     assert_eq!(backend.calls.load(Ordering::SeqCst), 4);
     assert!(limit.shared.as_ref().unwrap().down.load(Ordering::SeqCst));
