@@ -18,7 +18,9 @@ use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
 use crate::store::domains::VerificationOutcome;
 use crate::store::ids;
-use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
+use crate::store::organizations::{
+    Conflict, Organization, Organizations, validate_display_name, validate_id,
+};
 use crate::store::parent_origins::ParentOrigins;
 use crate::store::{Store, StoreSeed};
 use crate::tls;
@@ -340,11 +342,7 @@ impl EmulatorBuilder {
             validate_id(id).map_err(|_| {
                 invalid("the id must start with org_ and be 1 to 32 characters".into())
             })?;
-            if display_name.is_empty() || display_name.chars().count() > 200 {
-                return Err(invalid(
-                    "the display name must be 1 to 200 characters".into(),
-                ));
-            }
+            validate_display_name(display_name).map_err(invalid)?;
             let connection_type = store.next_connection_type();
             let organization = Organization::new(
                 id.clone(),

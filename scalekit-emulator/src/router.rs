@@ -48,6 +48,19 @@ fn classify(method: &Method, route: Option<&str>) -> Endpoint {
         (Some(api::TOKEN), &Method::POST) => Endpoint::Token,
         (Some(api::PORTAL_LINKS), &Method::PUT) => Endpoint::GeneratePortalLink,
         (Some(api::ORGANIZATION), &Method::GET) => Endpoint::GetOrganization,
+        (Some(api::ORGANIZATION), &Method::PATCH) => Endpoint::UpdateOrganization,
+        (Some(api::ORGANIZATION), &Method::DELETE) => Endpoint::DeleteOrganization,
+        (Some(api::ORGANIZATION_SEARCH), &Method::GET) => Endpoint::SearchOrganizations,
+        (Some(api::SESSION_POLICY), &Method::GET) => Endpoint::GetSessionPolicy,
+        (Some(api::SESSION_POLICY), &Method::PATCH) => Endpoint::UpdateSessionPolicy,
+        (Some(api::USER_MANAGEMENT), &Method::GET) => Endpoint::GetUserManagement,
+        (Some(api::USER_MANAGEMENT), &Method::PATCH) => Endpoint::UpdateUserManagement,
+        (Some(api::DOMAINS), &Method::POST) => Endpoint::CreateDomain,
+        (Some(api::DOMAIN), &Method::GET) => Endpoint::GetDomain,
+        (Some(api::DOMAIN), &Method::DELETE) => Endpoint::DeleteDomain,
+        (Some(api::ORGANIZATION_CONNECTIONS), &Method::POST) => Endpoint::CreateConnection,
+        (Some(api::ORGANIZATION_CONNECTION), &Method::DELETE) => Endpoint::DeleteConnection,
+        (Some(api::APP_CONNECTIONS), &Method::GET) => Endpoint::ListAppConnections,
         (Some(api::ORGANIZATION_BY_EXTERNAL_ID), &Method::GET) => {
             Endpoint::GetOrganizationByExternalId
         }

@@ -52,12 +52,36 @@ pub(super) async fn require_bearer(
     }
 }
 
+/// Status 12 UNIMPLEMENTED naming the method (`/package.Service/Method`).
+fn not_served(path: &str) -> Response {
+    status_response(tonic::Status::unimplemented(format!(
+        "{path} is not served by the emulator"
+    )))
+}
+
 /// Calls no service serves: status 12 UNIMPLEMENTED.
 pub(super) async fn unimplemented(request: Request) -> Response {
-    status_response(tonic::Status::unimplemented(format!(
-        "{} is not served by the emulator",
-        request.uri().path()
-    )))
+    not_served(request.uri().path())
+}
+
+/// A served service answers a method it lacks with an unnamed
+/// UNIMPLEMENTED; this names the method, as for unknown services.
+pub(super) async fn name_unimplemented(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let unimplemented = response
+        .headers()
+        .get("grpc-status")
+        .is_some_and(|status| status == "12");
+    let unnamed = response
+        .headers()
+        .get("grpc-message")
+        .is_none_or(|message| message.is_empty());
+    if unimplemented && unnamed {
+        not_served(&path)
+    } else {
+        response
+    }
 }
 
 /// Adds latency, then lets the first matching armed fault answer instead of

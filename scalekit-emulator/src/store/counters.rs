@@ -31,6 +31,32 @@ pub enum Endpoint {
     ListDirectories,
     /// `GET /api/v1/organizations/{organization_id}/domains`.
     ListDomains,
+    /// `PATCH /api/v1/organizations/{id}`.
+    UpdateOrganization,
+    /// `DELETE /api/v1/organizations/{id}`.
+    DeleteOrganization,
+    /// `GET /api/v1/organizations:search`.
+    SearchOrganizations,
+    /// `GET /api/v1/organizations/{organization_id}/session-policy`.
+    GetSessionPolicy,
+    /// `PATCH /api/v1/organizations/{organization_id}/session-policy`.
+    UpdateSessionPolicy,
+    /// `GET /api/v1/organizations/{organization_id}/settings/usermanagement`.
+    GetUserManagement,
+    /// `PATCH /api/v1/organizations/{organization_id}/settings/usermanagement`.
+    UpdateUserManagement,
+    /// `POST /api/v1/organizations/{organization_id}/domains`.
+    CreateDomain,
+    /// `GET /api/v1/organizations/{organization_id}/domains/{id}`.
+    GetDomain,
+    /// `DELETE /api/v1/organizations/{organization_id}/domains/{id}`.
+    DeleteDomain,
+    /// `POST /api/v1/organizations/{organization_id}/connections`.
+    CreateConnection,
+    /// `DELETE /api/v1/organizations/{organization_id}/connections/{id}`.
+    DeleteConnection,
+    /// `GET /api/v1/connections/app`.
+    ListAppConnections,
     /// `GET /magicLink/{id}`: an admin-portal page load.
     PortalPage,
     /// `POST /magicLink/{id}/features`: a button on the portal page.
@@ -56,6 +82,19 @@ impl Endpoint {
                 | Self::ListConnections
                 | Self::ListDirectories
                 | Self::ListDomains
+                | Self::UpdateOrganization
+                | Self::DeleteOrganization
+                | Self::SearchOrganizations
+                | Self::GetSessionPolicy
+                | Self::UpdateSessionPolicy
+                | Self::GetUserManagement
+                | Self::UpdateUserManagement
+                | Self::CreateDomain
+                | Self::GetDomain
+                | Self::DeleteDomain
+                | Self::CreateConnection
+                | Self::DeleteConnection
+                | Self::ListAppConnections
         )
     }
 
@@ -73,6 +112,19 @@ impl Endpoint {
             Self::ListConnections => "list_connections",
             Self::ListDirectories => "list_directories",
             Self::ListDomains => "list_domains",
+            Self::UpdateOrganization => "update_organization",
+            Self::DeleteOrganization => "delete_organization",
+            Self::SearchOrganizations => "search_organizations",
+            Self::GetSessionPolicy => "get_session_policy",
+            Self::UpdateSessionPolicy => "update_session_policy",
+            Self::GetUserManagement => "get_user_management",
+            Self::UpdateUserManagement => "update_user_management",
+            Self::CreateDomain => "create_domain",
+            Self::GetDomain => "get_domain",
+            Self::DeleteDomain => "delete_domain",
+            Self::CreateConnection => "create_connection",
+            Self::DeleteConnection => "delete_connection",
+            Self::ListAppConnections => "list_app_connections",
             Self::PortalToggle => "portal_toggle",
             Self::PortalDomain => "portal_domain",
             Self::Other => "other",

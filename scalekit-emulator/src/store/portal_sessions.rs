@@ -100,6 +100,12 @@ impl PortalSessions {
         link
     }
 
+    /// Ends every link and session of an organization.
+    pub(crate) fn forget_organization(&mut self, organization_id: &str) {
+        self.links
+            .retain(|_, record| record.organization_id != organization_id);
+    }
+
     /// Loads a link: the first load of an unexpired link opens a session;
     /// anything else is `None` (the failure page).
     pub(crate) fn load(&mut self, key: &str, session_lifetime: Duration) -> Option<Session> {

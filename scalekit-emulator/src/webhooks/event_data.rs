@@ -68,10 +68,11 @@ pub(crate) struct DomainData {
     pub(crate) updated_at: OffsetDateTime,
 }
 
-/// An organization, as the `organization.created|updated` events carry it:
-/// the same JSON object the REST API answers for it (`id`, `display_name`,
-/// `external_id`, `region_code`, `create_time`, `update_time`, `metadata`,
-/// `settings.features`).
+/// An organization, as the `organization.created|updated|deleted` events
+/// carry it: the same JSON object the REST API answers for it (`id`,
+/// `display_name`, `external_id`, `region_code`, `create_time`,
+/// `update_time`, `metadata`, `settings.features`), plus `deleted_at` when
+/// deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OrganizationData(pub(crate) Value);
 
@@ -136,6 +137,12 @@ pub(crate) mod samples {
             verification_method: "DNS".into(),
             updated_at: OffsetDateTime::now_utc(),
         }
+    }
+
+    pub(crate) fn deleted_organization() -> OrganizationData {
+        let mut data = organization();
+        data.0["deleted_at"] = format_time(OffsetDateTime::now_utc()).into();
+        data
     }
 
     pub(crate) fn organization() -> OrganizationData {
