@@ -402,11 +402,13 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let (tls, base_url) = if self.tls {
             let material = tls::generate().map_err(StartError::Tls)?;
-            let path = tls::ca_file_path(addr.port());
-            tls::write_ca_file(&path, &material.ca_pem).map_err(|err| {
-                StartError::Tls(format!("cannot write {}: {err}", path.display()))
+            let dir = tls::CaDir::write(&material.ca_pem).map_err(|err| {
+                StartError::Tls(format!(
+                    "cannot write the CA file into a new private directory under {}: {err}",
+                    std::env::temp_dir().display()
+                ))
             })?;
-            (Some((material, path)), format!("https://{addr}"))
+            (Some((material, dir)), format!("https://{addr}"))
         } else {
             (None, format!("http://{addr}"))
         };
@@ -441,10 +443,10 @@ impl EmulatorBuilder {
         ));
         let app = router(shared.clone());
         let (acceptor, ca) = match tls {
-            Some((material, path)) => (
+            Some((material, dir)) => (
                 Some(material.acceptor),
                 Some(CaFile {
-                    path,
+                    dir,
                     pem: material.ca_pem,
                 }),
             ),
@@ -474,9 +476,10 @@ pub(crate) struct Launched {
     pub(crate) ca: Option<CaFile>,
 }
 
-/// The CA of an HTTPS emulator: its PEM and the file that holds it.
+/// The CA of an HTTPS emulator: its PEM and the private directory whose
+/// file holds it (removed when this is dropped).
 #[derive(Debug)]
 pub(crate) struct CaFile {
-    pub(crate) path: std::path::PathBuf,
+    pub(crate) dir: tls::CaDir,
     pub(crate) pem: String,
 }

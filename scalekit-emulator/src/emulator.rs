@@ -100,10 +100,11 @@ impl Emulator {
     }
 
     /// With [`EmulatorBuilder::tls`]: the file holding the CA certificate
-    /// (PEM) that signed the server's, for clients to trust. Removed when
-    /// the emulator is dropped.
+    /// (PEM) that signed the server's, for clients to trust. It lives in a
+    /// fresh private directory (mode 0700; the file 0600), removed with it
+    /// when the emulator is dropped.
     pub fn ca_file(&self) -> Option<&std::path::Path> {
-        self.ca.as_ref().map(|ca| ca.path.as_path())
+        self.ca.as_ref().map(|ca| ca.dir.path())
     }
 
     /// With [`EmulatorBuilder::tls`]: the CA certificate, PEM.
@@ -237,10 +238,8 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        // The server task sees the signal and finishes on its own.
+        // The server task sees the signal and finishes on its own; the CA's
+        // directory goes with `self.ca`.
         let _ = self.shutdown.send(true);
-        if let Some(ca) = &self.ca {
-            let _ = std::fs::remove_file(&ca.path);
-        }
     }
 }

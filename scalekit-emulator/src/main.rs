@@ -1,4 +1,4 @@
-//! `scalekit-emulator`: run a local Scalekit until Ctrl-C.
+//! `scalekit-emulator`: run a local Scalekit until Ctrl-C or SIGTERM.
 //!
 //! ```text
 //! scalekit-emulator [--port N] [--allow-origin ORIGIN]... [--legacy-events]
@@ -9,6 +9,10 @@
 //!                   [--webhook-url URL]... [--webhook-secret whsec_...]
 //!                   [--webhook-retry-scale FACTOR] [--tls]
 //! ```
+//!
+//! The client id and secret and the webhook secret can also come from
+//! `SCALEKIT_EMULATOR_CLIENT_ID`, `SCALEKIT_EMULATOR_CLIENT_SECRET` and
+//! `SCALEKIT_EMULATOR_WEBHOOK_SECRET` (kept out of `ps`).
 //!
 //! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
 //! standard error (`RUST_LOG` filters them), coloured only on a terminal.
@@ -39,11 +43,16 @@ struct Args {
     legacy_events: bool,
 
     /// Client id to accept (default: random skc_...).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, env = "SCALEKIT_EMULATOR_CLIENT_ID", value_name = "ID")]
     client_id: Option<String>,
 
     /// Client secret to accept (default: random).
-    #[arg(long, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "SCALEKIT_EMULATOR_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     client_secret: Option<String>,
 
     /// Start without the demo organizations.
@@ -75,7 +84,12 @@ struct Args {
     webhook_urls: Vec<String>,
 
     /// Webhook signing secret, whsec_ followed by base64 (default: random; printed as SCALEKIT_WEBHOOK_SECRET).
-    #[arg(long, value_name = "whsec_...", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCALEKIT_EMULATOR_WEBHOOK_SECRET",
+        value_name = "whsec_...",
+        hide_env_values = true
+    )]
     webhook_secret: Option<String>,
 
     /// Multiplies the webhook retry waits (5 s, 30 s, 2 min, 5 min, 15 min); 0.01 retries 100 times sooner.
@@ -199,11 +213,38 @@ async fn main() -> ExitCode {
     }
     eprintln!("press Ctrl-C to stop");
 
-    if let Err(err) = tokio::signal::ctrl_c().await {
-        eprintln!("scalekit-emulator: cannot wait for Ctrl-C: {err}");
-    }
+    let signal = stop_signal().await;
+    eprintln!("{signal}: stopping");
+    // Shutting down drops the emulator, and with it the CA's directory.
     emu.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what `kill`, Docker and process
+/// managers send); returns which came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = terminate.recv() => "SIGTERM",
+            },
+            Err(err) => {
+                eprintln!("scalekit-emulator: cannot wait for SIGTERM: {err}");
+                let _ = tokio::signal::ctrl_c().await;
+                "Ctrl-C"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            eprintln!("scalekit-emulator: cannot wait for Ctrl-C: {err}");
+        }
+        "Ctrl-C"
+    }
 }
 
 #[cfg(test)]
