@@ -170,6 +170,9 @@ impl Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    // Listening before the server starts, so a SIGTERM sent as soon as the
+    // `SCALEKIT_*` lines appear still stops it cleanly.
+    let stop = StopSignal::listen();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -213,33 +216,44 @@ async fn main() -> ExitCode {
     }
     eprintln!("press Ctrl-C to stop");
 
-    let signal = stop_signal().await;
+    let signal = stop.wait().await;
     eprintln!("{signal}: stopping");
     // Shutting down drops the emulator, and with it the CA's directory.
     emu.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM (what `kill`, Docker and process
-/// managers send); returns which came.
-async fn stop_signal() -> &'static str {
+/// Ctrl-C or, on Unix, SIGTERM (what `kill`, Docker and process managers
+/// send).
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    /// Starts listening for the signals.
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let terminate = signal(SignalKind::terminate())
+                .inspect_err(|err| eprintln!("scalekit-emulator: cannot listen for SIGTERM: {err}"))
+                .ok();
+            Self { terminate }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Waits for the first signal; returns its name.
+    async fn wait(self) -> &'static str {
+        #[cfg(unix)]
+        if let Some(mut terminate) = self.terminate {
+            return tokio::select! {
                 _ = tokio::signal::ctrl_c() => "Ctrl-C",
                 _ = terminate.recv() => "SIGTERM",
-            },
-            Err(err) => {
-                eprintln!("scalekit-emulator: cannot wait for SIGTERM: {err}");
-                let _ = tokio::signal::ctrl_c().await;
-                "Ctrl-C"
-            }
+            };
         }
-    }
-    #[cfg(not(unix))]
-    {
         if let Err(err) = tokio::signal::ctrl_c().await {
             eprintln!("scalekit-emulator: cannot wait for Ctrl-C: {err}");
         }

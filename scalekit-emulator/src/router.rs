@@ -87,9 +87,28 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
         .map(MatchedPath::as_str);
     let endpoint = classify(request.method(), route);
     state.store.counters.request(endpoint);
-    tracing::debug!(method = %request.method(), path = %request.uri().path(), %endpoint, "request");
+    let path = loggable_path(route, request.uri().path());
+    tracing::debug!(method = %request.method(), %path, %endpoint, "request");
     request.extensions_mut().insert(endpoint);
     next.run(request).await
+}
+
+/// The path as logged: the matched route template (`/magicLink/{id}`), or
+/// for an unmatched path the path with the segment after `magicLink`
+/// hidden, so a live portal link's key never reaches a log line.
+fn loggable_path(route: Option<&str>, path: &str) -> String {
+    if let Some(route) = route {
+        return route.to_owned();
+    }
+    let mut after_magic_link = false;
+    path.split('/')
+        .map(|segment| {
+            let shown = if after_magic_link { "{id}" } else { segment };
+            after_magic_link = segment.eq_ignore_ascii_case("magicLink");
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Unknown paths: 404 in the REST error shape, as grpc-gateway answers.
@@ -114,5 +133,23 @@ mod tests {
         );
         assert_eq!(classify(&Method::GET, Some(api::TOKEN)), Endpoint::Other);
         assert_eq!(classify(&Method::GET, None), Endpoint::Other);
+    }
+
+    #[test]
+    fn logged_paths_never_hold_a_link_key() {
+        let key = "3f1e0c4a-0f7e-4b0e-9a53-3b1c2d4e5f60";
+        assert_eq!(
+            loggable_path(Some(portal::PAGE), &format!("/magicLink/{key}")),
+            "/magicLink/{id}"
+        );
+        assert_eq!(
+            loggable_path(None, &format!("/magicLink/{key}/nothing")),
+            "/magicLink/{id}/nothing"
+        );
+        assert_eq!(
+            loggable_path(None, &format!("/x/MAGICLINK/{key}")),
+            "/x/MAGICLINK/{id}"
+        );
+        assert_eq!(loggable_path(None, "/api/v2/x"), "/api/v2/x");
     }
 }

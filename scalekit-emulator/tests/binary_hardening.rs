@@ -1,6 +1,7 @@
 //! The `scalekit-emulator` binary's process edges: secrets taken from the
-//! environment (kept out of `ps`), and with `--tls` a CA file in a private
-//! directory that goes away on SIGTERM as on Ctrl-C.
+//! environment (kept out of `ps`), with `--tls` a CA file in a private
+//! directory that goes away on SIGTERM as on Ctrl-C, and logs that never
+//! show a live portal link's key, even at `trace`.
 
 mod common;
 
@@ -19,6 +20,8 @@ async fn start(
     env: &[(&str, &str)],
     last: &str,
 ) -> (Child, BTreeMap<String, String>) {
+    // Logs are piped only when asked for (the caller must read them).
+    let logs_wanted = env.iter().any(|(name, _)| *name == "RUST_LOG");
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalekit-emulator"))
         .args(["--port", "0"])
         .args(args)
@@ -26,7 +29,11 @@ async fn start(
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if logs_wanted {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true)
         .spawn()
         .expect("the emulator binary starts");
@@ -100,4 +107,62 @@ async fn sigterm_removes_the_private_ca_directory() {
     assert!(exit.success(), "{exit}");
     assert!(!ca_file.exists(), "{} left behind", ca_file.display());
     assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
+#[tokio::test]
+async fn no_log_line_holds_a_live_link_key() {
+    use tokio::io::AsyncReadExt;
+
+    let (mut child, printed) = start(&[], &[("RUST_LOG", "trace")], "SCALEKIT_CLIENT_SECRET").await;
+    // Read all along, so the binary never blocks on a full pipe.
+    let mut stderr = child.stderr.take().unwrap();
+    let logs = tokio::spawn(async move {
+        let mut logs = String::new();
+        stderr.read_to_string(&mut logs).await.map(|_| logs)
+    });
+    let base = &printed["SCALEKIT_ENVIRONMENT_URL"];
+    let http = common::http();
+    let token: serde_json::Value = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &printed["SCALEKIT_CLIENT_ID"]),
+            ("client_secret", &printed["SCALEKIT_CLIENT_SECRET"]),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link: serde_json::Value = http
+        .put(format!(
+            "{base}/api/v1/organizations/{}/portal_links",
+            scalekit_emulator::demo::ACME_ID
+        ))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let location = link["link"]["location"].as_str().unwrap().to_owned();
+    let key = location.rsplit('/').next().unwrap().to_owned();
+    // The page, a second (failing) load and an unmatched path under it.
+    for url in [
+        location.clone(),
+        location.clone(),
+        format!("{location}/nothing"),
+    ] {
+        http.get(url).send().await.unwrap();
+    }
+    child.kill().await.unwrap();
+    let logs = tokio::time::timeout(PATIENCE, logs)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(logs.contains("/magicLink/{id}"), "{logs}");
+    assert!(!logs.contains(&key), "a link key in the logs:\n{logs}");
 }
