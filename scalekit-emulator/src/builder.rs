@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use tokio::task::JoinHandle;
 
+use crate::deadlines::Deadlines;
 use crate::demo;
 use crate::router::router;
 use crate::serve;
@@ -75,6 +76,7 @@ pub struct EmulatorBuilder {
     change_observers: Vec<ChangeObserver>,
     webhooks: WebhookSettings,
     tls: bool,
+    deadlines: Deadlines,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -123,6 +125,7 @@ impl Default for EmulatorBuilder {
             change_observers: Vec::new(),
             webhooks: WebhookSettings::default(),
             tls: false,
+            deadlines: Deadlines::default(),
         }
     }
 }
@@ -306,6 +309,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shorter deadlines for slow peers (tests of the deadlines).
+    #[must_use]
+    #[cfg(test)]
+    pub(crate) fn deadlines(mut self, deadlines: Deadlines) -> Self {
+        self.deadlines = deadlines;
+        self
+    }
+
     /// Registers a function told about every state change, in order, after
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
@@ -433,6 +444,7 @@ impl EmulatorBuilder {
             link_lifetime: self.link_lifetime,
             session_lifetime: self.session_lifetime,
             session_warning_before: self.session_warning_before,
+            deadlines: self.deadlines,
         };
         let shared = Arc::new(Shared::new(
             config,
@@ -452,7 +464,12 @@ impl EmulatorBuilder {
             ),
             None => (None, None),
         };
-        let task = tokio::spawn(serve::serve(listener, app, acceptor, shared.clone()));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            acceptor.map(|acceptor| (acceptor, self.deadlines.tls_handshake)),
+            shared.clone(),
+        ));
         tracing::info!(%addr, "scalekit emulator listening");
         Ok(Launched {
             shared,

@@ -192,6 +192,7 @@
 
 mod api;
 mod builder;
+mod deadlines;
 pub mod demo;
 mod emulator;
 mod faults;

@@ -1,6 +1,7 @@
 //! The whole application: gRPC calls (by `content-type`) to the gRPC
 //! layer, everything else to the API and portal routes and the middleware
-//! every request passes (classification and counting, then faults).
+//! every request passes (the body read within its deadline, classification
+//! and counting, then faults).
 
 use axum::{
     Router,
@@ -13,6 +14,7 @@ use tower::ServiceExt;
 
 use crate::api::errors::ApiError;
 use crate::api::fault_injection::inject_faults;
+use crate::deadlines::read_body_in_time;
 use crate::state::AppState;
 use crate::store::counters::Endpoint;
 use crate::{api, grpc, portal};
@@ -20,16 +22,18 @@ use crate::{api, grpc, portal};
 /// Builds the application for one emulator.
 pub(crate) fn router(state: AppState) -> Router {
     let grpc = grpc::router(state.clone());
-    http_router(state).layer(middleware::from_fn(move |request: Request, next: Next| {
-        let grpc = grpc.clone();
-        async move {
-            if grpc::is_grpc(request.headers()) {
-                grpc.oneshot(request).await.into_response()
-            } else {
-                next.run(request).await
+    http_router(state.clone())
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let grpc = grpc.clone();
+            async move {
+                if grpc::is_grpc(request.headers()) {
+                    grpc.oneshot(request).await.into_response()
+                } else {
+                    next.run(request).await
+                }
             }
-        }
-    }))
+        }))
+        .layer(middleware::from_fn_with_state(state, read_body_in_time))
 }
 
 /// The token endpoint, the REST API and the portal.

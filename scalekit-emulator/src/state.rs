@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::deadlines::Deadlines;
 use crate::store::Store;
 
 /// Settings fixed when the emulator starts.
@@ -19,6 +20,7 @@ pub(crate) struct Config {
     pub(crate) link_lifetime: Duration,
     pub(crate) session_lifetime: Duration,
     pub(crate) session_warning_before: Duration,
+    pub(crate) deadlines: Deadlines,
 }
 
 impl std::fmt::Debug for Config {
