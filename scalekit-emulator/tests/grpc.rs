@@ -503,3 +503,42 @@ async fn errors_and_faults_answer_the_reference_codes() {
     assert_eq!(status, 200);
     assert_eq!(emu.stats().links_minted_for(demo::ACME_ID), 1);
 }
+
+/// A 10 KB id is refused with a message cut to a sane length, over gRPC
+/// and over REST alike; so is a 10 KB external id that is not found.
+#[tokio::test]
+async fn errors_echo_input_cut_to_a_sane_length() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let long = format!("org_{}", "9".repeat(10_000));
+    let mut client = OrganizationServiceClient::new(channel(&emu).await);
+    let refused = client
+        .get_organization(authorized(get_by_id(&long), &token))
+        .await
+        .unwrap_err();
+    assert_status(&refused, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert!(
+        refused.message().chars().count() <= 301,
+        "{}",
+        refused.message().len()
+    );
+    assert!(refused.message().ends_with('…'));
+    let missing = client
+        .get_organization(authorized(
+            GetOrganizationRequest {
+                identities: Some(get_organization_request::Identities::ExternalId(
+                    "x".repeat(10_000),
+                )),
+            },
+            &token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    assert!(missing.message().chars().count() <= 301);
+
+    let (status, body) = get_json(&emu, &token, &format!("/api/v1/organizations/{long}")).await;
+    assert_eq!(status, 400);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.chars().count() <= 301, "{}", message.len());
+}

@@ -14,7 +14,7 @@ use axum::{
 };
 use http_body::Frame;
 
-use crate::api::errors::ApiError;
+use crate::api::errors::{ApiError, cut};
 use crate::api::fault_injection::{body_cut_after, take_fault};
 use crate::api::token::{bearer_token, token_verdict};
 use crate::grpc::classify;
@@ -54,9 +54,9 @@ pub(super) async fn require_bearer(
 
 /// Status 12 UNIMPLEMENTED naming the method (`/package.Service/Method`).
 fn not_served(path: &str) -> Response {
-    status_response(tonic::Status::unimplemented(format!(
+    status_response(tonic::Status::unimplemented(cut(&format!(
         "{path} is not served by the emulator"
-    )))
+    ))))
 }
 
 /// Calls no service serves: status 12 UNIMPLEMENTED.
