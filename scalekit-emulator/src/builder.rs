@@ -12,13 +12,13 @@ use tokio::task::JoinHandle;
 
 use crate::deadlines::Deadlines;
 use crate::demo;
+use crate::format::ids;
 use crate::router::router;
 use crate::serve;
 use crate::start_error::StartError;
 use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
 use crate::store::domains::VerificationOutcome;
-use crate::store::ids;
 use crate::store::organizations::{
     Conflict, Organization, Organizations, validate_display_name, validate_id,
 };

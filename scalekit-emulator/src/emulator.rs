@@ -12,7 +12,7 @@ use crate::builder::{CaFile, EmulatorBuilder, Launched};
 use crate::faults::Faults;
 use crate::start_error::StartError;
 use crate::state::Shared;
-use crate::store::counters::Stats;
+use crate::stats::Stats;
 use crate::store::organizations::OrganizationInfo;
 use crate::store::parent_origins::InvalidOrigin;
 use crate::webhooks::{DeliveryOutcome, Dispatcher, WebhookDelivery};
@@ -142,9 +142,10 @@ impl Emulator {
 
     /// A snapshot of the counters, webhook deliveries included.
     pub fn stats(&self) -> Stats {
-        let mut stats = self.shared.store.counters.snapshot();
-        stats.webhooks_by_type = self.webhooks.log().counts();
-        stats
+        Stats::new(
+            self.shared.store.counters.snapshot(),
+            self.webhooks.log().counts(),
+        )
     }
 
     /// The webhook signing secret (`whsec_...`), given to

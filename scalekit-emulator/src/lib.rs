@@ -196,12 +196,14 @@ mod deadlines;
 pub mod demo;
 mod emulator;
 mod faults;
+mod format;
 mod grpc;
 mod portal;
 mod router;
 mod serve;
 mod start_error;
 mod state;
+mod stats;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -216,7 +218,8 @@ pub use builder::{
 pub use emulator::Emulator;
 pub use faults::Faults;
 pub use start_error::StartError;
-pub use store::counters::{Endpoint, Stats};
+pub use stats::Stats;
+pub use store::counters::Endpoint;
 pub use store::domains::VerificationOutcome;
 pub use store::fault_queue::FaultScope;
 pub use store::organizations::OrganizationInfo;

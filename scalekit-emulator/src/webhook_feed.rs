@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use crate::format::timefmt::rfc3339;
 use crate::store::changes::{Change, ChangeObserver};
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
 use crate::store::domains::Domain;
-use crate::store::timefmt::rfc3339;
 use crate::webhooks::{
     ConnectionData, DirectoryData, Dispatcher, DomainData, Event, OrganizationData,
 };

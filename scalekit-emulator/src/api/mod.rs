@@ -15,7 +15,10 @@ pub(crate) mod portal_links;
 pub(crate) mod token;
 
 use axum::{
-    Router, middleware,
+    Router,
+    extract::{Request, State},
+    middleware::{self, Next},
+    response::IntoResponse,
     routing::{delete, get, patch, post, put},
 };
 
@@ -107,7 +110,12 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             DOMAINS,
             get(domains::list_domains).post(domains::create_domain),
         )
-        .route_layer(middleware::from_fn_with_state(state, token::require_bearer));
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            |State(state): State<AppState>, request: Request, next: Next| async move {
+                token::require_bearer(&state, request, next, IntoResponse::into_response).await
+            },
+        ));
     Router::new()
         .route(TOKEN, post(token::token_endpoint))
         .merge(rest)

@@ -16,7 +16,7 @@ use http_body::Frame;
 
 use crate::api::errors::{ApiError, cut};
 use crate::api::fault_injection::{body_cut_after, take_fault};
-use crate::api::token::{bearer_token, token_verdict};
+use crate::api::token;
 use crate::grpc::classify;
 use crate::state::AppState;
 use crate::store::fault_queue::FaultAction;
@@ -40,16 +40,13 @@ pub(super) async fn observe(
     next.run(request).await
 }
 
-/// A valid bearer token or status 16.
+/// A valid bearer token or status 16 (the check REST makes).
 pub(super) async fn require_bearer(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    match token_verdict(&state, bearer_token(request.headers())) {
-        Ok(()) => next.run(request).await,
-        Err(error) => status_response(error.into()),
-    }
+    token::require_bearer(&state, request, next, |error| status_response(error.into())).await
 }
 
 /// Status 12 UNIMPLEMENTED naming the method (`/package.Service/Method`).

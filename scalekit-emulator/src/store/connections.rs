@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::store::timefmt::rfc3339;
+use crate::format::timefmt::rfc3339;
 
 /// The identity provider of a connection made in the portal.
 pub(crate) const CONNECTION_PROVIDER: &str = "OKTA";

@@ -12,8 +12,8 @@ use std::fmt;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::store::ids;
-use crate::store::timefmt::rfc3339;
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 
 /// The DNS TXT record host Scalekit asks admins to publish.
 pub(crate) const TXT_RECORD_KEY: &str = "scalekit-domain-verification";

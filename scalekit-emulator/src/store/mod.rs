@@ -15,13 +15,11 @@ pub(crate) mod counters;
 pub(crate) mod directories;
 pub(crate) mod domains;
 pub(crate) mod fault_queue;
-pub(crate) mod ids;
 pub(crate) mod locking;
 pub(crate) mod org_settings;
 pub(crate) mod organizations;
 pub(crate) mod parent_origins;
 pub(crate) mod portal_sessions;
-pub(crate) mod timefmt;
 pub(crate) mod tokens;
 
 use std::sync::{Mutex, RwLock};

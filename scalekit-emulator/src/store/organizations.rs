@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
 use crate::store::domains::{Domain, MAX_DOMAINS_PER_ORGANIZATION, normalize_domain_name};
-use crate::store::ids;
 use crate::store::org_settings::{SessionPolicy, UserManagement};
-use crate::store::timefmt::rfc3339;
 
 /// Feature name for single sign-on.
 pub(crate) const SSO: &str = "sso";

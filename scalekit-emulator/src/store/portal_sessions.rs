@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::store::ids;
-use crate::store::timefmt;
+use crate::format::ids;
+use crate::format::timefmt;
 
 /// A freshly minted link, as `PUT .../portal_links` reports it.
 #[derive(Debug, Clone)]

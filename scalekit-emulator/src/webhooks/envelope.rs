@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData, format_time};
-use super::ids;
+use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 
 /// One state change worth telling the app about, with its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +178,7 @@ impl Envelope {
             event_type: event.event_type(),
             object: event.object(),
             environment_id,
-            occurred_at: format_time(occurred_at),
+            occurred_at: rfc3339(occurred_at),
             organization_id: event.organization_id(),
             data: event.data(environment_id),
             display_name: event.display_name(),
