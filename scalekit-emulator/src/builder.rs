@@ -10,12 +10,12 @@ use tokio::sync::watch;
 
 use tokio::task::JoinHandle;
 
-use crate::deadlines::Deadlines;
 use crate::demo;
 use crate::format::ids;
 use crate::router::router;
 use crate::serve;
 use crate::start_error::StartError;
+use crate::state::Deadlines;
 use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
 use crate::store::domains::VerificationOutcome;

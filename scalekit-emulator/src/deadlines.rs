@@ -4,8 +4,6 @@
 //! forever). Bodies are read in full before any handler runs; the API's
 //! bodies are small JSON or protobuf messages.
 
-use std::time::Duration;
-
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -18,24 +16,6 @@ use http_body_util::BodyExt;
 use crate::api::errors::ApiError;
 use crate::grpc;
 use crate::state::AppState;
-
-/// The deadlines of one emulator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Deadlines {
-    /// For the TLS handshake, from the accepted connection.
-    pub(crate) tls_handshake: Duration,
-    /// For the whole request body, from the request's headers.
-    pub(crate) request_body: Duration,
-}
-
-impl Default for Deadlines {
-    fn default() -> Self {
-        Self {
-            tls_handshake: Duration::from_secs(10),
-            request_body: Duration::from_secs(30),
-        }
-    }
-}
 
 /// Reads the request body within its deadline, then runs the request with
 /// the body in memory. Too slow: 408 in the REST error shape, or gRPC
@@ -76,7 +56,7 @@ mod tests {
 
     use crate::Emulator;
 
-    use super::Deadlines;
+    use crate::state::Deadlines;
 
     const SHORT: Deadlines = Deadlines {
         tls_handshake: Duration::from_millis(300),
