@@ -43,13 +43,13 @@ use crate::store::organizations::Organization;
 pub(crate) enum Change {
     /// `POST /api/v1/organizations` created an organization.
     OrganizationCreated(Organization),
-    /// `PATCH /api/v1/organizations/{id}/settings` changed its settings.
+    /// `PATCH /api/v1/organizations/{id}` or `.../settings` changed it.
     OrganizationUpdated(Organization),
     /// `DELETE /api/v1/organizations/{id}` deleted it, at the given time
     /// (the record as it was).
     OrganizationDeleted(Organization, OffsetDateTime),
-    /// The portal's SSO section was used for the first time: the
-    /// organization's connection exists now (disabled, `IN_PROGRESS`).
+    /// The portal's SSO section was used for the first time, or the API
+    /// created the connection: it exists now (disabled, `IN_PROGRESS`).
     SsoConnectionCreated(Connection),
     /// The connection was enabled (and is `COMPLETED`).
     SsoEnabled(Connection),

@@ -89,8 +89,9 @@ pub struct OrganizationInfo {
     pub metadata: BTreeMap<String, String>,
     /// Feature toggles as `(name, enabled)`, `sso` and `dir_sync` first.
     pub features: Vec<(String, bool)>,
-    /// Id of the organization's SSO connection (`conn_...`), stable for its
-    /// lifetime.
+    /// Id of the organization's SSO connection (`conn_...`), stable until
+    /// the connection is deleted through the API (the next one gets a new
+    /// id).
     pub sso_connection_id: String,
     /// Id of the organization's SCIM directory (`dir_...`), stable for its
     /// lifetime.
@@ -124,7 +125,7 @@ pub(crate) struct Organization {
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     features: Vec<(String, bool)>,
-    /// `conn_...`, stable.
+    /// `conn_...`, stable until the connection is deleted.
     pub(crate) connection_id: String,
     /// `"OIDC"` or `"SAML"`.
     pub(crate) connection_type: &'static str,
