@@ -1,8 +1,9 @@
 //! How long a peer may take: the TLS handshake, and the request body once
 //! the headers are in (a request that announces a body and never sends it,
 //! over HTTP/1.1 or as an HTTP/2 stream, would otherwise hold its handler
-//! forever). Bodies are read in full before any handler runs; the API's
-//! bodies are small JSON or protobuf messages.
+//! forever). Bodies are read in full before any handler runs, up to
+//! [`MAX_BODY_BYTES`]; the API's bodies are small JSON or protobuf
+//! messages.
 
 use axum::{
     body::Body,
@@ -17,9 +18,13 @@ use crate::api::errors::ApiError;
 use crate::grpc;
 use crate::state::AppState;
 
+/// The largest request body read (axum's default limit).
+pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 /// Reads the request body within its deadline, then runs the request with
 /// the body in memory. Too slow: 408 in the REST error shape, or gRPC
-/// status 4 (`DEADLINE_EXCEEDED`) for a gRPC call.
+/// status 4 (`DEADLINE_EXCEEDED`) for a gRPC call; too large: 413, or
+/// status 8 (`RESOURCE_EXHAUSTED`).
 pub(crate) async fn read_body_in_time(
     State(state): State<AppState>,
     request: Request,
@@ -31,19 +36,28 @@ pub(crate) async fn read_body_in_time(
         "the request body did not arrive within {} seconds",
         deadline.as_secs()
     );
-    match tokio::time::timeout(deadline, body.collect()).await {
+    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    let error = match tokio::time::timeout(deadline, limited.collect()).await {
         Ok(Ok(collected)) => {
-            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
-                .await
+            return next
+                .run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await;
         }
+        Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
         Ok(Err(err)) => {
             ApiError::invalid_argument(format!("the request body could not be read: {err}"))
-                .into_response()
         }
-        Err(_) if grpc::is_grpc(&parts.headers) => tonic::Status::deadline_exceeded(message)
+        Err(_) => ApiError::new(StatusCode::REQUEST_TIMEOUT, message),
+    };
+    if grpc::is_grpc(&parts.headers) {
+        tonic::Status::from(error)
             .into_http::<Body>()
-            .into_response(),
-        Err(_) => ApiError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
+            .into_response()
+    } else {
+        error.into_response()
     }
 }
 
@@ -86,6 +100,18 @@ mod tests {
                 Err(_) => return (seen, false),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused() {
+        let emu = emulator(false).await;
+        let response = reqwest::Client::new()
+            .post(emu.url("/api/v1/organizations"))
+            .body(vec![b' '; super::MAX_BODY_BYTES + 1])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
     }
 
     #[tokio::test]
