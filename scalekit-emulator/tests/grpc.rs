@@ -542,3 +542,31 @@ async fn errors_echo_input_cut_to_a_sane_length() {
     let message = body["message"].as_str().unwrap();
     assert!(message.chars().count() <= 301, "{}", message.len());
 }
+
+/// A method the emulator does not serve answers UNIMPLEMENTED naming it,
+/// on a served service as on an unknown one.
+#[tokio::test]
+async fn unserved_methods_are_named() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let mut grpc = tonic::client::Grpc::new(channel(&emu).await);
+    for path in [
+        "/scalekit.v1.organizations.OrganizationService/GetPortalLinks",
+        "/scalekit.v1.users.UserService/ListUsers",
+    ] {
+        grpc.ready().await.unwrap();
+        let status = grpc
+            .unary::<GetOrganizationRequest, (), _>(
+                authorized(get_by_id(demo::ACME_ID), &token),
+                http::uri::PathAndQuery::from_static(path),
+                tonic_prost::ProstCodec::default(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unimplemented, "{path}");
+        assert_eq!(
+            status.message(),
+            format!("{path} is not served by the emulator")
+        );
+    }
+}
