@@ -9,6 +9,8 @@
 //! - `/settings/portal/status`: the status endpoint the snippet calls after
 //!   the portal reports an SSO or directory change (the badges follow its
 //!   answer, never the portal's message);
+//! - `/scalekit/portal-<hash>.js`: the snippet's listener script, a cached
+//!   asset the page loads with `integrity` and its CSP nonce;
 //! - `/settings/webhooks`: the verified webhook deliveries about the user's
 //!   organization, for the page's panel;
 //! - `POST /webhooks/scalekit`: Scalekit's signed webhooks, verified by the
@@ -48,9 +50,10 @@ use axum::Router;
 use axum::http::request::Parts;
 use axum::middleware;
 use axum::routing::{get, post};
-use scalekit_axum_extract::{refresh_route, status_route, webhook_route};
+use scalekit_axum_extract::{listener_route, refresh_route, status_route, webhook_route};
 use scalekit_emulator::{Emulator, EmulatorBuilder};
 use scalekit_tower::resolve::ExternalIdResolver;
+use scalekit_tower::template::ListenerAsset;
 use scalekit_tower::webhook::{WebhookSecret, WebhookService, WebhookVerifier};
 use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
@@ -259,7 +262,10 @@ pub fn router_with_session_timeout(
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
         .layer(session::layer(idle))
-        .layer(middleware::from_fn_with_state(frame_src, security::headers));
+        .layer(middleware::from_fn_with_state(frame_src, security::headers))
+        // The snippet's listener script: the same cached file for everyone,
+        // outside the session layer.
+        .merge(listener_route(ListenerAsset::new()));
     // Scalekit signs its deliveries and has no session: the webhook route
     // is merged after the session and page layers, so they do not wrap it.
     Ok(match verifier {
