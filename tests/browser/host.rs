@@ -26,6 +26,8 @@ use scalekit_tower::{Client, Feature, OrganizationId, PortalLinkLayer, resolve};
 pub(crate) const REFRESH_PATH: &str = "/settings/portal/refresh";
 /// Where the status endpoint is mounted.
 pub(crate) const STATUS_PATH: &str = "/settings/portal/status";
+/// Where the handoff (the portal in a new tab) is mounted.
+pub(crate) const HANDOFF_PATH: &str = "/settings/portal/open";
 
 /// How the host page is served.
 #[derive(Debug, Clone)]
@@ -175,6 +177,19 @@ async fn settings(State(state): State<Arc<AppState>>, link: Option<PortalLink>) 
     response
 }
 
+/// The portal in a tab of its own: a redirect to the link the layer minted.
+async fn handoff(PortalLink(link): PortalLink) -> Response {
+    (
+        axum::http::StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, link.location().as_str()),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+    )
+        .into_response()
+}
+
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
@@ -196,6 +211,7 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
     let embed = PortalEmbed::new()
         .with_refresh_url(REFRESH_PATH)
         .with_status_url(STATUS_PATH)
+        .with_handoff_url(HANDOFF_PATH)
         .with_height(640)
         .with_load_timeout(options.load_timeout);
     let state = Arc::new(AppState {
@@ -211,6 +227,7 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
         .with_features([Feature::Sso, Feature::DirSync]);
     let router = Router::new()
         .route("/settings", get(settings))
+        .route(HANDOFF_PATH, get(handoff))
         .route_layer(portal.clone())
         .route("/assets/settings.css", get(stylesheet))
         .route("/elsewhere", get(elsewhere))

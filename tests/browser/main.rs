@@ -38,9 +38,13 @@
 //!   nothing, malformed data raises no error, an unregistered host origin
 //!   is blocked by `frame-ancestors` and shows the load-timeout hint;
 //! - [`legacy`]: the older `type` vocabulary;
+//! - [`handoff`]: third-party cookies blocked, the app and the portal on two
+//!   sites: the snippet falls back to a new tab, and the first tab follows
+//!   what the admin does there through the server;
 //! - [`demo`]: the demo app as a person uses it (and the README screenshot).
 
 mod demo;
+mod handoff;
 mod host;
 mod legacy;
 mod portal;
