@@ -14,8 +14,13 @@
 //! tests: ...` and every test passes without doing anything, unless `CI` is
 //! set: then they fail. Other binaries can be named with `CHROMIUM=/path`
 //! and `CHROMEDRIVER=/path`; `SCALEKIT_BROWSERS=N` caps how many browsers
-//! run at once (default 4). The whole suite takes about half a minute on two
+//! run at once (default 4). The whole suite takes about a minute on two
 //! cores.
+//!
+//! The host page loads the listener from the cached asset
+//! (`ListenerAsset`); `SCALEKIT_SNIPPET=inline cargo test --test browser`
+//! runs every host scenario with the listener inline instead, and the
+//! `inline_*` tests always do.
 //!
 //! `docs/settings-page.png` is regenerated with
 //!
