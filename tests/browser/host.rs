@@ -16,7 +16,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Environment, context};
-use scalekit_axum_extract::{PortalLink, listener_route, refresh_route, status_route};
+use scalekit_axum_extract::{
+    PortalLink, handoff_route, listener_route, refresh_route, status_route,
+};
 use scalekit_testkit::Served;
 use scalekit_testkit::browser::EVENT_RECORDER_JS;
 use scalekit_tower::template::{self, ListenerAsset, PortalEmbed};
@@ -177,19 +179,6 @@ async fn settings(State(state): State<Arc<AppState>>, link: Option<PortalLink>) 
     response
 }
 
-/// The portal in a tab of its own: a redirect to the link the layer minted.
-async fn handoff(PortalLink(link): PortalLink) -> Response {
-    (
-        axum::http::StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, link.location().as_str()),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-    )
-        .into_response()
-}
-
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
@@ -227,12 +216,12 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
         .with_features([Feature::Sso, Feature::DirSync]);
     let router = Router::new()
         .route("/settings", get(settings))
-        .route(HANDOFF_PATH, get(handoff))
         .route_layer(portal.clone())
         .route("/assets/settings.css", get(stylesheet))
         .route("/elsewhere", get(elsewhere))
         .merge(refresh_route(REFRESH_PATH, portal.refresh_endpoint()))
         .merge(status_route(STATUS_PATH, portal.status_endpoint()))
+        .merge(handoff_route(HANDOFF_PATH, portal.handoff_endpoint()))
         .merge(listener_route(asset))
         .with_state(state);
     Served::axum(router).await
