@@ -27,7 +27,7 @@ pub(crate) struct DoctorArgs {
     #[arg(long, value_name = "ID")]
     external_id: Option<String>,
     /// The origin of the app page that embeds the portal
-    /// (https://app.example.com): the portal's frame-ancestors must allow it.
+    /// (`https://app.example.com`): the portal's frame-ancestors must allow it.
     #[arg(long, value_name = "ORIGIN")]
     app_origin: String,
     /// The app's settings page: its CSP must allow the portal in frame-src,
