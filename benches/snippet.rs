@@ -1,11 +1,15 @@
 //! Benchmark 5: rendering the portal snippet (iframe + status box + listener
-//! script) for one link, per render, and the heap allocations per render.
+//! script) for one link, per render, and the heap allocations per render,
+//! with the listener as the cached asset (the default: a configuration
+//! element and a `<script src integrity>`) and inline (the whole script in
+//! the page).
 //!
 //! - `render_portal`: `scalekit_tower::template::render_portal`, for apps
 //!   with another template engine;
 //! - `minijinja_include`: a page template that is only
 //!   `{% include "scalekit/portal.html" %}`, rendered in the app's own
-//!   environment with `template::context`.
+//!   environment with `template::context`;
+//! - `*_inline`: the same with `PortalEmbed::with_inline_listener`.
 //!
 //! Allocations are counted by `stats_alloc`'s instrumented system allocator,
 //! installed as this binary's global allocator (its own binary, so it slows
@@ -73,11 +77,14 @@ fn allocations(n: usize, mut f: impl FnMut() -> String) -> (f64, f64, usize) {
 
 fn main() {
     let (link, embed, env) = (link(), embed(), app_env());
-    assert_eq!(
-        render_with(&env, &link, &embed),
-        template::render_portal(Some(&link), &embed),
-        "both paths render the same HTML"
-    );
+    let inline = embed.clone().with_inline_listener();
+    for embed in [&embed, &inline] {
+        assert_eq!(
+            render_with(&env, &link, embed),
+            template::render_portal(Some(&link), embed),
+            "both paths render the same HTML"
+        );
+    }
 
     let mut c: Criterion = support::criterion();
     let mut group = c.benchmark_group("snippet");
@@ -86,6 +93,12 @@ fn main() {
     });
     group.bench_function("minijinja_include", |b| {
         b.iter(|| render_with(&env, black_box(&link), &embed))
+    });
+    group.bench_function("render_portal_inline", |b| {
+        b.iter(|| template::render_portal(Some(black_box(&link)), &inline))
+    });
+    group.bench_function("minijinja_include_inline", |b| {
+        b.iter(|| render_with(&env, black_box(&link), &inline))
     });
     group.finish();
     c.final_summary();
@@ -99,6 +112,14 @@ fn main() {
         (
             "minijinja_include",
             allocations(n, || render_with(&env, &link, &embed)),
+        ),
+        (
+            "render_portal_inline",
+            allocations(n, || template::render_portal(Some(&link), &inline)),
+        ),
+        (
+            "minijinja_include_inline",
+            allocations(n, || render_with(&env, &link, &inline)),
         ),
     ] {
         println!(

@@ -23,7 +23,8 @@ use tower::ServiceBuilder;
 /// The handler: renders the portal snippet for the link the layer minted.
 async fn settings(request: Request<Incoming>) -> Result<Response<String>, Infallible> {
     let link = request.extensions().get::<PortalLink>();
-    let html = render_portal(link, &PortalEmbed::new());
+    // One self-contained page: the listener inline, no asset route to serve.
+    let html = render_portal(link, &PortalEmbed::new().with_inline_listener());
     Ok(Response::builder()
         .header("content-type", "text/html; charset=utf-8")
         .body(format!("<!doctype html><title>Settings</title>{html}"))

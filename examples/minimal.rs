@@ -5,12 +5,14 @@
 //! SCALEKIT_ORGANIZATION_ID=org_... cargo run --example minimal
 //! ```
 use axum::{Router, response::Html, routing::get};
-use scalekit_axum_extract::{PortalLink, refresh_route};
-use scalekit_tower::template::{PortalEmbed, render_portal};
+use scalekit_axum_extract::{PortalLink, listener_route, refresh_route};
+use scalekit_tower::template::{ListenerAsset, PortalEmbed, render_portal};
 use scalekit_tower::{Client, OrganizationId, PortalLinkLayer, resolve};
 
 async fn settings(PortalLink(link): PortalLink) -> Html<String> {
-    let embed = PortalEmbed::new(); // its refresh URL is PortalEmbed::DEFAULT_REFRESH_URL
+    // Its refresh URL is PortalEmbed::DEFAULT_REFRESH_URL; its listener
+    // script is the ListenerAsset mounted below.
+    let embed = PortalEmbed::new();
     Html(format!(
         "<!doctype html><title>Settings</title><h1>Single sign-on</h1>{}",
         render_portal(Some(&link), &embed)
@@ -30,7 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .merge(refresh_route(
             PortalEmbed::DEFAULT_REFRESH_URL,
             portal.refresh_endpoint(),
-        ));
+        ))
+        .merge(listener_route(ListenerAsset::new()));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("open http://127.0.0.1:3000/settings");

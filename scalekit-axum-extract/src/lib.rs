@@ -53,6 +53,8 @@ mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
+#[cfg(feature = "template")]
+pub use route::listener_route;
 pub use route::{handoff_route, refresh_route, status_route};
 #[cfg(feature = "webhook")]
 pub use webhook::{ScalekitWebhook, webhook_route};

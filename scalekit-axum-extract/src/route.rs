@@ -1,4 +1,5 @@
-//! Mounting the browser endpoints (refresh, status, handoff) in an axum router.
+//! Mounting the browser endpoints (refresh, status, handoff) and the
+//! listener asset in an axum router.
 
 use axum::Router;
 use scalekit_tower::resolve::OrganizationResolver;
@@ -93,4 +94,34 @@ where
     R: OrganizationResolver,
 {
     Router::new().route_service(path, endpoint)
+}
+
+/// A router serving the listener script `asset` at
+/// [`asset.url()`](scalekit_tower::template::ListenerAsset::url), the URL
+/// the snippet's `<script src>` points at by default, to
+/// [`merge`](Router::merge) into the app's router. The script is the same
+/// for every visitor: mount it outside the authentication middleware if the
+/// app likes (it holds no secret), and before any layer that would set
+/// `Cache-Control: no-store` on it.
+///
+/// ```
+/// use axum::Router;
+/// use scalekit_axum_extract::listener_route;
+/// use scalekit_tower::template::{ListenerAsset, PortalEmbed};
+///
+/// let asset = ListenerAsset::new();
+/// // The snippet's default listener URL is this asset's.
+/// assert_eq!(PortalEmbed::new().listener_url(), Some(asset.url()));
+/// let app: Router = Router::new().merge(listener_route(asset));
+/// # let _ = app;
+/// ```
+///
+/// Requires the `template` feature.
+#[cfg(feature = "template")]
+pub fn listener_route<S>(asset: scalekit_tower::template::ListenerAsset) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let path = asset.url().to_owned();
+    Router::new().route_service(&path, asset)
 }

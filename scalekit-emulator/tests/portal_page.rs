@@ -111,7 +111,7 @@ async fn a_session_page_describes_its_events() {
         assert!(html.contains(&format!(r#"id="{id}""#)), "missing #{id}");
     }
     assert!(html.contains("Acme Corp"));
-    assert!(html.contains(r#"data-portal-state="active""#));
+    assert!(html.contains(r#"data-portal-state="starting""#));
 
     let config = portal_config(&html);
     let load = &config["onLoad"];
@@ -308,4 +308,88 @@ async fn organization_names_are_escaped() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &lt;&#x2f;script&gt;"));
     // Exactly the two script elements the page owns.
     assert_eq!(html.matches("</script>").count(), 2);
+}
+
+/// The link exchange sets the session cookie; the page's first call needs
+/// it. A page whose browser dropped the cookie (third-party cookies blocked
+/// in a frame) gets 401 and, in the browser, posts `PORTAL_LOAD_FAILURE`.
+#[tokio::test]
+async fn the_page_needs_the_session_cookie_the_exchange_set() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let location = mint_location(&emu, &token, demo::ACME_ID, "").await;
+    let response = http().get(&location).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let key = location.rsplit('/').next().unwrap().to_owned();
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let value = set_cookie
+        .strip_prefix("scalekit_portal_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    for attribute in [
+        format!("Path=/magicLink/{key}"),
+        "HttpOnly".to_owned(),
+        "Secure".to_owned(),
+        "SameSite=None".to_owned(),
+    ] {
+        assert!(set_cookie.contains(&attribute), "{set_cookie}");
+    }
+    let html = response.text().await.unwrap();
+    let config = portal_config(&html);
+    assert_eq!(
+        config["session"]["sessionUrl"],
+        format!("/magicLink/{key}/session")
+    );
+    assert_eq!(
+        config["session"]["failure"]["event_type"],
+        "PORTAL_LOAD_FAILURE"
+    );
+    assert!(
+        !html.contains(&value),
+        "the HttpOnly cookie is not in the page"
+    );
+
+    let session_url = emu.url(&format!("/magicLink/{key}/session"));
+    let failures = emu.stats().portal_load_failures;
+    // No cookie, or another one: 401, counted as a failed load.
+    for cookie in [None, Some("scalekit_portal_session=forged")] {
+        let mut request = http().get(&session_url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{cookie:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], 16, "{body}");
+    }
+    assert_eq!(emu.stats().portal_load_failures, failures + 2);
+    // With the cookie: the session.
+    let response = http()
+        .get(&session_url)
+        .header(
+            "cookie",
+            format!("other=1; scalekit_portal_session={value}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["organization_id"], demo::ACME_ID);
+    // The cookie of one link does not open another link's session.
+    let other = mint_location(&emu, &token, demo::ACME_ID, "").await;
+    http().get(&other).send().await.unwrap();
+    let other_key = other.rsplit('/').next().unwrap();
+    let response = http()
+        .get(emu.url(&format!("/magicLink/{other_key}/session")))
+        .header("cookie", format!("scalekit_portal_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

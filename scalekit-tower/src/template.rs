@@ -1,5 +1,6 @@
 //! Template snippets that embed the admin portal: an iframe, a status box and
-//! a listener script, for minijinja or as plain HTML strings.
+//! a listener script, for minijinja or as plain HTML strings; and
+//! [`ListenerAsset`], the service that serves the listener as a cached file.
 //!
 //! ```
 //! use minijinja::{Environment, context};
@@ -31,7 +32,10 @@
 //!
 //! // Values are HTML-escaped (minijinja escapes `/` too; browsers decode it).
 //! assert!(html.contains(r#"src="https:&#x2f;&#x2f;acme.scalekit.dev&#x2f;magicLink&#x2f;8930509d""#));
-//! assert!(html.contains(r#"<script nonce="n0nce">"#));
+//! // The listener is a cached file the page loads with its integrity and nonce.
+//! let asset = template::ListenerAsset::new();
+//! let integrity = asset.integrity().replace('/', "&#x2f;");
+//! assert!(html.contains(&format!(r#"integrity="{integrity}" nonce="n0nce""#)));
 //! // Apps with another template engine get the same HTML:
 //! assert!(html.ends_with(&template::render_portal(Some(&link), &embed)));
 //! ```
@@ -44,7 +48,7 @@
 //! |---|---|
 //! | `scalekit/portal.html` | `scalekit/iframe.html` followed by `scalekit/script.html` |
 //! | `scalekit/iframe.html` | the container with the iframe and the status box |
-//! | `scalekit/script.html` | the `<script>` with the listener (place it after the iframe, or anywhere: it waits for `DOMContentLoaded`) |
+//! | `scalekit/script.html` | the listener: its configuration element and `<script src>` (or, inline, one `<script>`); place it after the iframe, or anywhere: it waits for `DOMContentLoaded` |
 //!
 //! All three read one context variable, **`scalekit`**, built by [`context()`]
 //! from the request's link (`None` when none could be minted) and a
@@ -55,6 +59,22 @@
 //!
 //! [`render_portal`], [`render_iframe`] and [`render_script`] render the same
 //! templates in an internal environment, for apps using another engine.
+//!
+//! # The listener: a cached asset, or inline
+//!
+//! By default the page carries the iframe, a small configuration element
+//! (`<script type="application/json" data-scalekit-config>`, data the browser
+//! never runs) and `<script src="/scalekit/portal-<hash>.js" integrity="sha384-…" nonce="…">`.
+//! The app serves that file with [`ListenerAsset`] (axum:
+//! `scalekit_axum_extract::listener_route(ListenerAsset::new())`): its name
+//! carries a hash of its content, so browsers cache it for a year
+//! (`immutable`), and check it against the `integrity` hash. Serve it
+//! elsewhere with [`ListenerAsset::under`] and
+//! [`PortalEmbed::with_listener_url`]. With a nonce, the script starts only
+//! configuration elements carrying the same nonce.
+//!
+//! [`PortalEmbed::with_inline_listener`] puts the whole script (about 14 kB)
+//! in every page instead, for a page that must stand alone.
 //!
 //! Without a link, the iframe renders `hidden` and without `src`, and the
 //! status box shows the unavailable message and the retry button, which
@@ -69,15 +89,45 @@
 //! | id | element |
 //! |---|---|
 //! | `scalekit-portal-container` | `div.scalekit-portal`, wraps the rest |
-//! | `scalekit-portal` | `iframe.scalekit-portal-frame`; `data-scalekit-state` is `loading`, `loaded`, `timeout`, `refreshing`, `failed` or `unavailable` |
+//! | `scalekit-portal` | `iframe.scalekit-portal-frame`; `data-scalekit-state` is `loading`, `loaded`, `timeout`, `refreshing`, `blocked`, `failed` or `unavailable` |
 //! | `scalekit-portal-status` | `div.scalekit-portal-status` (`role="status"`), `hidden` unless it shows something |
 //! | `scalekit-portal-message` | `p.scalekit-portal-message`, the visible text |
 //! | `scalekit-portal-retry` | `button.scalekit-portal-retry`: fetches a fresh link now |
+//! | `scalekit-portal-open` | `a.scalekit-portal-open` to the handoff URL, `target="_blank"`: opens the portal in a new tab (absent when the handoff URL is empty) |
+//! | `scalekit-portal-config` | the listener's configuration element (asset mode) |
 //!
 //! The status box shows: the unavailable message when there was no link or
-//! refreshing failed (the iframe is then hidden, never left blank), and the
+//! refreshing failed (the iframe is then hidden, never left blank); the
 //! load-timeout hint when the portal sent nothing within the load timeout
-//! (the iframe stays visible; the hint goes away if the portal speaks later).
+//! (the iframe stays visible; the hint goes away if the portal speaks later);
+//! the blocked message when the portal cannot keep a session in the frame;
+//! and the session-warning notice. All but the notice offer the
+//! "Open in a new tab" link.
+//!
+//! # When the portal cannot work in the frame
+//!
+//! A link the server just minted that fails at once (`PORTAL_LOAD_FAILURE`
+//! right after a refresh, before any sign of life) means the portal cannot
+//! keep its session cookie in the frame: the browser blocks third-party
+//! cookies (Safari always; Chromium when set to). Refreshing again would
+//! loop, so the snippet hides the frame, shows the blocked message and the
+//! new-tab link (state `blocked`, event `scalekit:fallback` with reason
+//! `blocked`). The load timeout (the portal's `frame-ancestors` does not list
+//! the app, or a CSP without `frame-src`) and a failed refresh offer the same
+//! link. The link goes to the app's handoff endpoint
+//! ([`PortalEmbed::with_handoff_url`]), which answers with a redirect to a
+//! fresh link; in its own tab the portal is first-party and works. The
+//! script opens that tab without an opener, and while it is open (polling
+//! every 3 s; 30 minutes at most when a popup blocker hid the tab from it),
+//! and when the page becomes visible again, asks the status endpoint and
+//! dispatches `scalekit:status` when the answer changed: the badges follow
+//! what the admin did in the other tab, through the server.
+//!
+//! `PORTAL_SESSION_WARNING` renews the session quietly (a fresh link) when
+//! nobody has worked in the frame since its link was set; when the admin
+//! has (focus went into the frame), replacing the page would lose their
+//! place, so the snippet only shows the session-warning notice over the
+//! portal, and the expiry then refreshes it.
 //!
 //! # DOM events
 //!
@@ -87,18 +137,21 @@
 //! |---|---|---|
 //! | `scalekit:loaded` | `PORTAL_LOAD_SUCCESS` | the portal's message |
 //! | `scalekit:load-failed` | `PORTAL_LOAD_FAILURE` (used or expired link) | the portal's message |
-//! | `scalekit:session-warning` | `PORTAL_SESSION_WARNING` | the portal's message |
+//! | `scalekit:session-warning` | `PORTAL_SESSION_WARNING` (renewed quietly, or a notice) | the portal's message |
 //! | `scalekit:session-expired` | `PORTAL_SESSION_EXPIRY`, legacy `SESSION_EXPIRED` | the portal's message |
 //! | `scalekit:sso-enabled` / `scalekit:sso-disabled` | `ORGANIZATION_SSO_ENABLED` / `_DISABLED`, legacy `SSO_CONFIGURED` | the portal's message |
 //! | `scalekit:directory-enabled` / `scalekit:directory-disabled` | `ORGANIZATION_DIRECTORY_ENABLED` / `_DISABLED`, legacy `SCIM_CONFIGURED` | the portal's message |
 //! | `scalekit:refreshed` | a fresh link was set as the iframe's `src` | `{reason, attempts, expires_at}` |
 //! | `scalekit:refresh-failed` | every attempt failed, or the refresh cap was hit | `{reason, attempts, error}` |
 //! | `scalekit:load-timeout` | no message from the portal within the load timeout | `{timeout_ms}` |
+//! | `scalekit:fallback` | the status box offers the portal in a new tab | `{reason}`: `blocked`, `load-timeout`, `refresh-failed` or `unavailable` |
+//! | `scalekit:handoff` | the "Open in a new tab" link was used | `{url}`, the handoff URL |
 //! | `scalekit:status` | the status endpoint answered, after an SSO or directory event | the server's [`OrganizationStatus`](crate::OrganizationStatus) JSON |
 //! | `scalekit:status-failed` | the status endpoint did not answer 200 with JSON | `{reason, error}` |
 //!
-//! `reason` is `load-failed`, `session-expired`, `retry` (button) or
-//! `restored` (page restored from the back/forward cache). The fresh link
+//! In `scalekit:refreshed` and `scalekit:refresh-failed`, `reason` is
+//! `load-failed`, `session-expired`, `session-warning` (quiet renewal),
+//! `retry` (button) or `restored` (page restored from the back/forward cache). The fresh link
 //! itself is not put in any `detail`.
 //!
 //! # Server-confirmed status
@@ -112,9 +165,10 @@
 //! Events arriving while a request is out coalesce into one more request.
 //! Never does a portal message become the status.
 //!
-//! `scalekit:load-failed`, `scalekit:session-expired` and
-//! `scalekit:load-timeout` are cancelable: `preventDefault()` stops the
-//! built-in reaction (refresh, or the hint) for a host page that handles it.
+//! `scalekit:load-failed`, `scalekit:session-expired`,
+//! `scalekit:session-warning` and `scalekit:load-timeout` are cancelable:
+//! `preventDefault()` stops the built-in reaction (refresh, renewal, the
+//! fallback, or the hint) for a host page that handles it.
 //!
 //! The legacy vocabulary (`event.data.type`) maps `SSO_CONFIGURED` to
 //! `sso-disabled` if the message carries `enabled: false` (in `data`, or at
@@ -141,10 +195,11 @@
 //!
 //! # Content Security Policy
 //!
-//! - `script-src`: the snippet is one inline `<script>`; with a CSP, set the
-//!   response's nonce with [`PortalEmbed::with_nonce`] and allow
-//!   `'nonce-…'`. No `'unsafe-inline'`, no `'unsafe-eval'`, no inline event
-//!   handlers.
+//! - `script-src`: the snippet's `<script src>` (or its one inline
+//!   `<script>`) carries the response's nonce, set with
+//!   [`PortalEmbed::with_nonce`]: allow `'nonce-…'`. No `'unsafe-inline'`,
+//!   no `'unsafe-eval'`, no inline event handlers. The configuration
+//!   element is data, not script.
 //! - `style-src`: nothing. The markup has no `style` attributes and no
 //!   `<style>` element; visibility uses the `hidden` attribute. Style the
 //!   classes above from your own stylesheet (a rule such as
@@ -159,6 +214,7 @@
 //!
 //! [`CustomEvent`]: https://developer.mozilla.org/docs/Web/API/CustomEvent
 
+mod asset;
 mod embed;
 #[cfg(test)]
 mod tests;
@@ -171,7 +227,10 @@ use serde::Serialize;
 
 use crate::link::PortalLink;
 
+pub use asset::ListenerAsset;
 pub use embed::{InvalidPortalOrigin, PortalEmbed};
+
+use embed::Listener;
 
 /// Name of the template with the iframe and the script.
 pub const PORTAL_TEMPLATE: &str = "scalekit/portal.html";
@@ -215,38 +274,55 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
         portal_origin: portal_origin.as_deref(),
         refresh_url: &embed.refresh_url,
         status_url: &embed.status_url,
+        handoff_url: &embed.handoff_url,
         has_link: location.is_some(),
         load_timeout_ms: millis(embed.load_timeout),
         refresh_retries: embed.refresh_retries,
         refresh_backoff_ms: millis(embed.refresh_backoff),
         refresh_limit: embed.refresh_limit,
         refresh_window_ms: millis(embed.refresh_window),
+        status_poll_ms: millis(STATUS_POLL),
+        status_poll_limit_ms: millis(STATUS_POLL_LIMIT),
         messages: Messages {
             unavailable: &embed.unavailable_message,
             load_timeout: &embed.load_timeout_message,
+            blocked: &embed.blocked_message,
+            session_warning: &embed.session_warning_message,
         },
     };
     let (state, message) = match location {
         Some(_) => ("loading", ""),
         None => ("unavailable", embed.unavailable_message.as_str()),
     };
-    let values: [(&str, Value); 14] = [
+    let mut values: BTreeMap<&str, Value> = BTreeMap::from([
         ("container_id", Value::from(embed.container_id())),
         ("iframe_id", Value::from(embed.iframe_id.as_str())),
         ("status_id", Value::from(embed.status_id())),
         ("message_id", Value::from(embed.message_id())),
         ("retry_id", Value::from(embed.retry_id())),
+        ("open_id", Value::from(embed.open_id())),
         ("src", Value::from(location.map(|url| url.as_str()))),
         ("height", Value::from(embed.height)),
         ("title", Value::from(embed.title.as_str())),
         ("state", Value::from(state)),
         ("message", Value::from(message)),
         ("retry_label", Value::from(embed.retry_label.as_str())),
+        ("open_label", Value::from(embed.open_label.as_str())),
+        ("handoff_url", Value::from(embed.handoff_url.as_str())),
         ("nonce", Value::from(embed.nonce.as_deref())),
         ("config_json", Value::from_safe_string(script_json(&config))),
-        ("script", SCRIPT.clone()),
-    ];
-    Value::from(BTreeMap::from(values))
+    ]);
+    match &embed.listener {
+        Listener::Inline => {
+            values.insert("script", SCRIPT.clone());
+        }
+        Listener::Asset(url) => {
+            values.insert("config_id", Value::from(embed.config_id()));
+            values.insert("script_src", Value::from(url.as_str()));
+            values.insert("integrity", Value::from(asset::BUILT.integrity.as_str()));
+        }
+    }
+    Value::from(values)
 }
 
 /// Renders `scalekit/portal.html`: the iframe, its status box and the script.
@@ -281,6 +357,12 @@ fn render(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String 
         .expect("the built-in templates render with any PortalEmbed (tested)")
 }
 
+/// How often the script asks the status endpoint while the portal is open
+/// in another tab.
+const STATUS_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long it keeps asking when it cannot tell whether that tab is still open.
+const STATUS_POLL_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 /// Milliseconds for `setTimeout`, capped at its maximum (2^31 - 1): larger
 /// delays would overflow and fire at once.
 fn millis(duration: std::time::Duration) -> u64 {
@@ -294,12 +376,15 @@ struct ScriptConfig<'a> {
     portal_origin: Option<&'a str>,
     refresh_url: &'a str,
     status_url: &'a str,
+    handoff_url: &'a str,
     has_link: bool,
     load_timeout_ms: u64,
     refresh_retries: u32,
     refresh_backoff_ms: u64,
     refresh_limit: u32,
     refresh_window_ms: u64,
+    status_poll_ms: u64,
+    status_poll_limit_ms: u64,
     messages: Messages<'a>,
 }
 
@@ -308,6 +393,8 @@ struct ScriptConfig<'a> {
 struct Messages<'a> {
     unavailable: &'a str,
     load_timeout: &'a str,
+    blocked: &'a str,
+    session_warning: &'a str,
 }
 
 /// Serializes `value` as JSON that is safe as a JavaScript expression inside

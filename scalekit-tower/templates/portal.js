@@ -24,6 +24,14 @@
   var autoRefreshes = [];
   var statusInFlight = false;
   var statusAgain = null;
+  var lastStatus = null;
+  // A link set by a refresh that has not loaded yet: if the portal fails
+  // again on it, the frame cannot keep a session (its cookie is blocked).
+  var refreshedSinceLoad = false;
+  // The admin has worked inside the frame since its link was set.
+  var frameUsed = false;
+  var handoffOpened = false;
+  var handoffTimer = null;
 
   // The portal's current vocabulary (`event_type`), mapped onto host-page events.
   var EVENT_TYPES = {
@@ -89,21 +97,32 @@
 
   // Shows a message in the status container. `showFrame` keeps the iframe
   // visible (a hint); otherwise the frame is hidden so no blank frame remains.
-  function showStatus(text, showFrame) {
+  // A failure (`fallback` names why) also offers the portal in a new tab,
+  // which works where the frame cannot; a notice offers nothing.
+  function showStatus(text, showFrame, fallback) {
     var status = element('-status');
     var message = element('-message');
     var retry = element('-retry');
+    var open = element('-open');
     if (message) {
       message.textContent = typeof text === 'string' ? text : '';
     }
     if (retry) {
       retry.disabled = false;
+      retry.hidden = fallback === null;
+    }
+    var offered = !!(open && fallback && typeof config.handoffUrl === 'string' && config.handoffUrl !== '');
+    if (open) {
+      open.hidden = !offered;
     }
     if (status) {
       status.hidden = false;
     }
     if (iframe) {
       iframe.hidden = !showFrame;
+    }
+    if (offered) {
+      emit('fallback', { reason: fallback }, false);
     }
   }
 
@@ -138,7 +157,7 @@
       }
       setState('timeout');
       if (emit('load-timeout', { timeout_ms: timeout }, true)) {
-        showStatus(messages.loadTimeout, true);
+        showStatus(messages.loadTimeout, true, 'load-timeout');
       }
     }, timeout);
   }
@@ -147,6 +166,7 @@
   // legacy vocabulary never sends a load-success message).
   function markAlive() {
     clearLoadTimer();
+    refreshedSinceLoad = false;
     // `idle`: the message beat DOMContentLoaded (script placed before the iframe).
     if (state === 'idle' || state === 'loading' || state === 'timeout') {
       setState('loaded');
@@ -204,17 +224,52 @@
     }
     if (name === 'load-failed' || name === 'session-expired') {
       clearLoadTimer();
+      var failedAgain = name === 'load-failed' && refreshedSinceLoad;
       if (emit(name, payload, true)) {
-        refresh(name, false);
+        if (failedAgain) {
+          block();
+        } else {
+          refresh(name, false);
+        }
       }
       return;
     }
     markAlive();
+    if (name === 'session-warning') {
+      if (emit(name, payload, true)) {
+        renewBeforeExpiry();
+      }
+      return;
+    }
     if (name !== null) {
       emit(name, payload, false);
       if (own(STATUS_EVENTS, name)) {
-        confirmStatus(name);
+        confirmStatus(name, false);
       }
+    }
+  }
+
+  // A fresh link failed at once: the portal cannot keep its session in the
+  // frame (a browser blocking third-party cookies). Refreshing again would
+  // loop; the portal works in a tab of its own.
+  function block() {
+    refreshedSinceLoad = false;
+    setState('blocked');
+    showStatus(messages.blocked, false, 'blocked');
+  }
+
+  function frameInUse() {
+    return frameUsed || (!!iframe && document.activeElement === iframe);
+  }
+
+  // The portal's session ends soon. Nobody is working in the frame: renew
+  // it now, quietly. Someone is: replacing the page would lose their place,
+  // so only say so; the expiry then refreshes it.
+  function renewBeforeExpiry() {
+    if (frameInUse()) {
+      showStatus(messages.sessionWarning, true, null);
+    } else {
+      refresh('session-warning', false);
     }
   }
 
@@ -222,12 +277,16 @@
   // `scalekit:status`. The portal's message is a claim any script on the
   // page could forge: it never becomes the status. Claims arriving while a
   // request is out coalesce into one more request.
-  async function confirmStatus(reason) {
+  // `onlyChanges` (the polls while the portal is open in another tab)
+  // dispatches a status only when it differs from the last one.
+  async function confirmStatus(reason, onlyChanges) {
     if (typeof config.statusUrl !== 'string' || config.statusUrl === '') {
       return;
     }
     if (statusInFlight) {
-      statusAgain = reason;
+      if (statusAgain === null || !onlyChanges) {
+        statusAgain = { reason: reason, onlyChanges: onlyChanges };
+      }
       return;
     }
     statusInFlight = true;
@@ -244,17 +303,74 @@
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new Error('status endpoint sent no status');
       }
-      emit('status', body, false);
+      var seen = JSON.stringify(body);
+      if (!onlyChanges || seen !== lastStatus) {
+        lastStatus = seen;
+        emit('status', body, false);
+      }
     } catch (error) {
       var text = error && error.message ? String(error.message) : 'status request failed';
-      emit('status-failed', { reason: reason, error: text }, false);
+      if (!onlyChanges) {
+        emit('status-failed', { reason: reason, error: text }, false);
+      }
     }
     statusInFlight = false;
     if (statusAgain !== null) {
       var next = statusAgain;
       statusAgain = null;
-      confirmStatus(next);
+      confirmStatus(next.reason, next.onlyChanges);
     }
+  }
+
+  // The portal opened in a tab of its own: what the admin changes there
+  // reaches this page through the server. Ask while that tab is open (a
+  // bounded time when it cannot be watched), once more when it closes.
+  function watchHandoff(tab) {
+    handoffOpened = true;
+    if (handoffTimer !== null) {
+      clearTimeout(handoffTimer);
+    }
+    var every = config.statusPollMs > 0 ? config.statusPollMs : 3000;
+    var until = Date.now() + (config.statusPollLimitMs > 0 ? config.statusPollLimitMs : 0);
+    function poll() {
+      handoffTimer = null;
+      var closed = false;
+      try {
+        closed = !!tab && tab.closed === true;
+      } catch (ignored) {
+        closed = false;
+      }
+      confirmStatus('handoff', true);
+      if (!closed && Date.now() < until) {
+        handoffTimer = setTimeout(poll, every);
+      }
+    }
+    handoffTimer = setTimeout(poll, every);
+  }
+
+  // Opens the handoff endpoint in a new tab that cannot reach this page
+  // (no opener, no referrer), keeping a handle to see when it closes. If a
+  // blocker refuses the window, the link's own navigation opens it.
+  function openInNewTab(event) {
+    var tab = null;
+    try {
+      tab = window.open('', '_blank');
+    } catch (ignored) {
+      tab = null;
+    }
+    if (tab) {
+      event.preventDefault();
+      try {
+        tab.opener = null;
+        tab.location.href = new URL(config.handoffUrl, document.baseURI).href;
+      } catch (failed) {
+        tab.close();
+        tab = null;
+        window.open(config.handoffUrl, '_blank', 'noopener,noreferrer');
+      }
+    }
+    emit('handoff', { url: config.handoffUrl }, false);
+    watchHandoff(tab);
   }
 
   function delay(ms) {
@@ -329,7 +445,7 @@
       if (autoRefreshes.length >= config.refreshLimit) {
         setState('failed');
         emit('refresh-failed', { reason: reason, attempts: 0, error: 'too many refreshes' }, false);
-        showStatus(messages.unavailable, false);
+        showStatus(messages.unavailable, false, 'refresh-failed');
         return;
       }
       autoRefreshes.push(now);
@@ -362,6 +478,8 @@
       try {
         var link = await fetchLink();
         refreshing = false;
+        refreshedSinceLoad = true;
+        frameUsed = false;
         setState('loading');
         hideStatus();
         iframe.hidden = false;
@@ -377,7 +495,7 @@
     setState('failed');
     var text = lastError && lastError.message ? String(lastError.message) : 'refresh failed';
     emit('refresh-failed', { reason: reason, attempts: attempts, error: text }, false);
-    showStatus(messages.unavailable, false);
+    showStatus(messages.unavailable, false, 'refresh-failed');
   }
 
   function start() {
@@ -391,6 +509,10 @@
         refresh('retry', true);
       });
     }
+    var open = element('-open');
+    if (open) {
+      open.addEventListener('click', openInNewTab);
+    }
     if (config.hasLink) {
       if (state === 'idle') {
         setState('loading');
@@ -398,11 +520,26 @@
       }
     } else {
       setState('unavailable');
-      showStatus(messages.unavailable, false);
+      showStatus(messages.unavailable, false, 'unavailable');
     }
   }
 
   window.addEventListener('message', onMessage);
+  // Focus moving into the frame means the admin works in the portal.
+  window.addEventListener('blur', function () {
+    setTimeout(function () {
+      if (iframe && document.activeElement === iframe) {
+        frameUsed = true;
+      }
+    }, 0);
+  });
+  // Back from the portal's own tab (or from anywhere): the server may know
+  // of changes made there.
+  document.addEventListener('visibilitychange', function () {
+    if (handoffOpened && document.visibilityState === 'visible') {
+      confirmStatus('visible', true);
+    }
+  });
   // A page restored from the back/forward cache holds a used link.
   window.addEventListener('pageshow', function (event) {
     if (event.persisted && started) {

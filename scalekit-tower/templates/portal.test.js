@@ -20,15 +20,16 @@ function makeEnv(config, opts) {
     getAttribute(k) { return this.attrs[k]; }
     addEventListener(t, f) { (this.listeners[t] = this.listeners[t] || []).push(f); }
     dispatchEvent(e) { log.push([e.type, e.detail]); (this.listeners[e.type] || []).forEach(f => f(e)); return !e.defaultPrevented; }
-    click() { (this.listeners.click || []).forEach(f => f({})); }
+    click() { const ev = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } }; (this.listeners.click || []).forEach(f => f(ev)); return ev; }
   }
   const id = config.iframeId;
   const els = {};
   for (const c of [config].concat(extra)) {
     els[c.iframeId] = new El('IFRAME', c.iframeId);
     els[c.iframeId].hidden = !c.hasLink;
-    for (const s of ['-status', '-message', '-retry']) els[c.iframeId + s] = new El(s === '-retry' ? 'BUTTON' : 'DIV', c.iframeId + s);
+    for (const s of ['-status', '-message', '-retry', '-open']) els[c.iframeId + s] = new El(s === '-retry' ? 'BUTTON' : s === '-open' ? 'A' : 'DIV', c.iframeId + s);
     els[c.iframeId + '-status'].hidden = !!c.hasLink;
+    els[c.iframeId + '-open'].hidden = true;
   }
   const docListeners = {};
   const winListeners = {};
@@ -37,25 +38,31 @@ function makeEnv(config, opts) {
     console, Promise, URL, Date, Math, Object, Array, Error, String, JSON,
     setTimeout, clearTimeout,
     CustomEvent: class { constructor(t, o) { this.type = t; this.detail = o.detail; this.bubbles = o.bubbles; this.cancelable = o.cancelable; this.defaultPrevented = false; } preventDefault() { if (this.cancelable) this.defaultPrevented = true; } },
-    document: { readyState: opts.readyState || 'complete', getElementById: k => Object.prototype.hasOwnProperty.call(els, k) && !(opts.late && k === id) ? els[k] : null, addEventListener: (t, f) => { (docListeners[t] = docListeners[t] || []).push(f); } },
+    document: { readyState: opts.readyState || 'complete', visibilityState: 'visible', baseURI: 'https://app.example/settings', activeElement: null, getElementById: k => Object.prototype.hasOwnProperty.call(els, k) && !(opts.late && k === id) ? els[k] : null, addEventListener: (t, f) => { (docListeners[t] = docListeners[t] || []).push(f); } },
     fetch: async (url, init) => { fetchCalls.push([url, init]); return opts.fetch(url, init, fetchCalls.length); },
   };
-  sandbox.window = { addEventListener: (t, f) => { (winListeners[t] = winListeners[t] || []).push(f); } };
+  const tabs = [];
+  sandbox.window = {
+    addEventListener: (t, f) => { (winListeners[t] = winListeners[t] || []).push(f); },
+    open: (url, target, features) => { if (opts.blockPopups) return null; const tab = { url, target, features, closed: false, opener: sandbox.window, location: { href: url }, close() { this.closed = true; } }; tabs.push(tab); return tab; },
+  };
   vm.createContext(sandbox);
+  if (opts.active) sandbox.document.activeElement = els[id];
   for (const c of [config].concat(extra)) vm.runInContext(SRC.trimEnd() + '(' + JSON.stringify(c) + ');', sandbox);
   const post = (data, origin, source) => (winListeners.message || []).forEach(f => f({ data, origin: origin === undefined ? config.portalOrigin : origin, source: source === undefined ? els[id].contentWindow : source }));
   const ready = () => { opts.late = false; sandbox.document.readyState = 'interactive'; (docListeners.DOMContentLoaded || []).forEach(f => f()); };
-  return { els, iframe: els[id], log, post, fetchCalls, winListeners, ready };
+  const docEvent = (t) => (docListeners[t] || []).forEach(f => f({}));
+  return { els, iframe: els[id], log, post, fetchCalls, winListeners, ready, tabs, document: sandbox.document, docEvent };
 }
 const sleep = ms => new Promise(r => setTimeout(r, ms));
-const base = { iframeId: 'scalekit-portal', portalOrigin: 'https://acme.scalekit.dev', refreshUrl: '/r', hasLink: true, loadTimeoutMs: 50, refreshRetries: 2, refreshBackoffMs: 5, refreshLimit: 2, refreshWindowMs: 60000, messages: { unavailable: 'UNAVAILABLE', loadTimeout: 'TIMEOUT' } };
+const base = { iframeId: 'scalekit-portal', portalOrigin: 'https://acme.scalekit.dev', refreshUrl: '/r', handoffUrl: '/open', hasLink: true, loadTimeoutMs: 50, refreshRetries: 2, refreshBackoffMs: 5, refreshLimit: 2, refreshWindowMs: 60000, statusPollMs: 10, statusPollLimitMs: 60000, messages: { unavailable: 'UNAVAILABLE', loadTimeout: 'TIMEOUT', blocked: 'BLOCKED', sessionWarning: 'WARNING' } };
 const ok = (loc) => ({ ok: true, status: 200, json: async () => ({ location: loc || 'https://acme.scalekit.dev/magicLink/new', expires_at: 'x' }) });
 const names = log => log.map(e => e[0]);
 
 (async () => {
   // 1. origin/source/malformed filtering; load success; mapping
   {
-    const e = makeEnv(base, { fetch: () => ok() });
+    const e = makeEnv(base, { fetch: () => ok(), active: true });
     e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'https://evil.example');
     e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'https://acme.scalekit.dev', { other: 1 });
     e.post({ event_type: 'PORTAL_LOAD_SUCCESS' }, 'null', null);
@@ -79,9 +86,11 @@ const names = log => log.map(e => e[0]);
   {
     const e = makeEnv(base, { fetch: () => ok() });
     await sleep(80);
-    assert.deepStrictEqual(names(e.log), ['scalekit:load-timeout']);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-timeout', 'scalekit:fallback']);
+    assert.strictEqual(e.log[1][1].reason, 'load-timeout');
     assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
     assert.strictEqual(e.els['scalekit-portal-message'].textContent, 'TIMEOUT');
+    assert.strictEqual(e.els['scalekit-portal-open'].hidden, false, 'the new-tab link is offered');
     assert.strictEqual(e.iframe.hidden, false);
     e.post({ type: 'SCIM_CONFIGURED' });
     assert.strictEqual(e.els['scalekit-portal-status'].hidden, true);
@@ -104,7 +113,7 @@ const names = log => log.map(e => e[0]);
     await sleep(60);
     assert.strictEqual(f.fetchCalls.length, 3);
     assert.strictEqual(f.iframe.src, '');
-    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed']);
+    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed', 'scalekit:fallback']);
     assert.strictEqual(f.log[1][1].error, 'refreshed link is not on the portal origin');
     assert.strictEqual(f.iframe.hidden, true);
     assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
@@ -112,12 +121,12 @@ const names = log => log.map(e => e[0]);
     // retry button works
     console.log('3b ok');
   }
-  // 4. loop guard
+  // 4. loop guard (sessions that end at once)
   {
     const e = makeEnv(Object.assign({}, base, { loadTimeoutMs: 0 }), { fetch: () => ok() });
-    for (let i = 0; i < 3; i++) { e.post({ event_type: 'PORTAL_LOAD_FAILURE' }); await sleep(5); }
+    for (let i = 0; i < 3; i++) { e.post({ event_type: 'PORTAL_SESSION_EXPIRY' }); await sleep(5); }
     assert.strictEqual(e.fetchCalls.length, 2);
-    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refreshed', 'scalekit:load-failed', 'scalekit:refreshed', 'scalekit:load-failed', 'scalekit:refresh-failed']);
+    assert.deepStrictEqual(names(e.log), ['scalekit:session-expired', 'scalekit:refreshed', 'scalekit:session-expired', 'scalekit:refreshed', 'scalekit:session-expired', 'scalekit:refresh-failed', 'scalekit:fallback']);
     assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
     e.els['scalekit-portal-retry'].click();
     await sleep(5);
@@ -133,7 +142,9 @@ const names = log => log.map(e => e[0]);
     assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'unavailable');
     assert.strictEqual(e.els['scalekit-portal-status'].hidden, false);
     await sleep(80);
-    assert.deepStrictEqual(names(e.log), []);
+    assert.deepStrictEqual(names(e.log), ['scalekit:fallback']);
+    assert.strictEqual(e.log[0][1].reason, 'unavailable');
+    e.log.length = 0;
     e.els['scalekit-portal-retry'].click();
     await sleep(40);
     assert.strictEqual(e.fetchCalls.length, 3);
@@ -148,7 +159,7 @@ const names = log => log.map(e => e[0]);
     e.els['scalekit-portal-retry'].click();
     await sleep(40);
     assert.strictEqual(e.fetchCalls.length, 0);
-    assert.deepStrictEqual(names(e.log), ['scalekit:refresh-failed']);
+    assert.deepStrictEqual(names(e.log), ['scalekit:fallback', 'scalekit:refresh-failed', 'scalekit:fallback']);
     console.log('6 ok');
   }
   // 7. preventDefault on session-expired stops refresh
@@ -166,7 +177,7 @@ const names = log => log.map(e => e[0]);
     const e = makeEnv(base, { fetch: () => { n++; if (n === 1) throw new TypeError('net'); if (n === 2) return { ok: true, json: async () => { throw new SyntaxError('bad'); } }; return ok('/magicLink/relative'); } });
     e.post({ event_type: 'PORTAL_LOAD_FAILURE' });
     await sleep(60);
-    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refresh-failed']);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refresh-failed', 'scalekit:fallback']);
     console.log('8 ok');
   }
   // 9. several embeds on one page: each listens to its own frame only
@@ -200,7 +211,7 @@ const names = log => log.map(e => e[0]);
       e.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
       await sleep(60);
       assert.strictEqual(e.iframe.src, '', bad);
-      assert.deepStrictEqual(names(e.log), ['scalekit:session-expired', 'scalekit:refresh-failed'], bad);
+      assert.deepStrictEqual(names(e.log), ['scalekit:session-expired', 'scalekit:refresh-failed', 'scalekit:fallback'], bad);
       assert.strictEqual(e.log[1][1].error, 'refreshed link is not on the portal origin', bad);
     }
     console.log('11 ok');
@@ -220,7 +231,7 @@ const names = log => log.map(e => e[0]);
     f.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
     await sleep(60);
     assert.strictEqual(f.fetchCalls.length, 1);
-    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed']);
+    assert.deepStrictEqual(names(f.log), ['scalekit:session-expired', 'scalekit:refresh-failed', 'scalekit:fallback']);
     assert.strictEqual(f.log[1][1].attempts, 1);
     assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
     console.log('12 ok');
@@ -230,6 +241,7 @@ const names = log => log.map(e => e[0]);
     const server = { sso: { enabled: false }, directory: { enabled: true } };
     let release = null;
     const e = makeEnv(Object.assign({}, base, { statusUrl: '/s' }), {
+      active: true,
       fetch: (url, init, n) => {
         if (url !== '/s') return ok();
         if (n === 1) return new Promise(r => { release = () => r({ ok: true, status: 200, json: async () => server }); });
@@ -273,6 +285,103 @@ const names = log => log.map(e => e[0]);
     assert.strictEqual(e.fetchCalls.length, 0);
     assert.deepStrictEqual(names(e.log), ['scalekit:sso-enabled']);
     console.log('14 ok');
+  }
+  // 15. a fresh link that fails at once: the frame cannot keep a session;
+  // the fallback offers a new tab, whose changes reach the page through the
+  // status endpoint while it is open, and when the page is visible again.
+  {
+    let server = { sso: { enabled: false } };
+    const e = makeEnv(Object.assign({}, base, { statusUrl: '/s', loadTimeoutMs: 0 }), {
+      fetch: (url) => (url === '/s' ? { ok: true, status: 200, json: async () => server } : ok()),
+    });
+    e.post({ event_type: 'PORTAL_LOAD_FAILURE', data: { error_code: 'SESSION_EXPIRED' } });
+    await sleep(5);
+    assert.deepStrictEqual(names(e.log), ['scalekit:load-failed', 'scalekit:refreshed']);
+    e.post({ event_type: 'PORTAL_LOAD_FAILURE', data: { error_code: 'SESSION_EXPIRED' } });
+    await sleep(5);
+    assert.deepStrictEqual(names(e.log).slice(2), ['scalekit:load-failed', 'scalekit:fallback']);
+    assert.strictEqual(e.log[3][1].reason, 'blocked');
+    assert.strictEqual(e.fetchCalls.length, 1, 'no second refresh');
+    assert.strictEqual(e.iframe.attrs['data-scalekit-state'], 'blocked');
+    assert.strictEqual(e.iframe.hidden, true);
+    assert.strictEqual(e.els['scalekit-portal-message'].textContent, 'BLOCKED');
+    assert.strictEqual(e.els['scalekit-portal-open'].hidden, false);
+    // The new tab: opened by the script, without an opener, at the absolute handoff URL.
+    const click = e.els['scalekit-portal-open'].click();
+    assert.strictEqual(click.defaultPrevented, true);
+    assert.strictEqual(e.tabs.length, 1);
+    assert.strictEqual(e.tabs[0].opener, null);
+    assert.strictEqual(e.tabs[0].location.href, 'https://app.example/open');
+    assert.deepStrictEqual(names(e.log).slice(4), ['scalekit:handoff']);
+    // Polls while it is open: a status once, then only changes.
+    await sleep(35);
+    const polls = e.fetchCalls.filter(c => c[0] === '/s').length;
+    assert.ok(polls >= 2, 'polled ' + polls);
+    assert.deepStrictEqual(names(e.log).slice(5), ['scalekit:status']);
+    server = { sso: { enabled: true } };
+    await sleep(25);
+    const statuses = e.log.filter(x => x[0] === 'scalekit:status');
+    assert.strictEqual(statuses.length, 2);
+    assert.strictEqual(statuses[1][1].sso.enabled, true);
+    // Closed: one last look, then no more.
+    e.tabs[0].closed = true;
+    await sleep(25);
+    const after = e.fetchCalls.length;
+    await sleep(40);
+    assert.strictEqual(e.fetchCalls.length, after, 'no polls after the tab closed');
+    // Back on the page: one more look.
+    e.docEvent('visibilitychange');
+    await sleep(5);
+    assert.strictEqual(e.fetchCalls.length, after + 1);
+    // A blocked popup: the link's own navigation opens the tab; still polls (bounded).
+    const g = makeEnv(Object.assign({}, base, { hasLink: false, statusUrl: '/s', statusPollLimitMs: 30 }), { fetch: () => ({ ok: true, status: 200, json: async () => server }), blockPopups: true });
+    const plain = g.els['scalekit-portal-open'].click();
+    assert.strictEqual(plain.defaultPrevented, false);
+    await sleep(80);
+    const n = g.fetchCalls.length;
+    assert.ok(n >= 1 && n <= 4, 'bounded polls: ' + n);
+    await sleep(40);
+    assert.strictEqual(g.fetchCalls.length, n);
+    console.log('15 ok');
+  }
+  // 16. the session warning: renewed quietly when nobody works in the frame,
+  // a notice (frame kept) when someone does
+  {
+    const e = makeEnv(base, { fetch: () => ok() });
+    e.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    e.post({ event_type: 'PORTAL_SESSION_WARNING' });
+    await sleep(5);
+    assert.deepStrictEqual(names(e.log), ['scalekit:loaded', 'scalekit:session-warning', 'scalekit:refreshed']);
+    assert.strictEqual(e.log[2][1].reason, 'session-warning');
+    assert.strictEqual(e.els['scalekit-portal-status'].hidden, true);
+    const f = makeEnv(base, { fetch: () => ok() });
+    f.post({ event_type: 'PORTAL_LOAD_SUCCESS' });
+    f.document.activeElement = f.iframe;
+    (f.winListeners.blur || []).forEach(fn => fn({}));
+    await sleep(1);
+    f.document.activeElement = null;
+    f.post({ event_type: 'PORTAL_SESSION_WARNING' });
+    await sleep(5);
+    assert.strictEqual(f.fetchCalls.length, 0);
+    assert.deepStrictEqual(names(f.log), ['scalekit:loaded', 'scalekit:session-warning']);
+    assert.strictEqual(f.els['scalekit-portal-status'].hidden, false);
+    assert.strictEqual(f.els['scalekit-portal-message'].textContent, 'WARNING');
+    assert.strictEqual(f.els['scalekit-portal-retry'].hidden, true);
+    assert.strictEqual(f.els['scalekit-portal-open'].hidden, true);
+    assert.strictEqual(f.iframe.hidden, false);
+    // The expiry then refreshes, and the notice goes.
+    f.post({ event_type: 'PORTAL_SESSION_EXPIRY' });
+    await sleep(5);
+    assert.strictEqual(f.els['scalekit-portal-status'].hidden, true);
+    assert.strictEqual(f.iframe.src, 'https://acme.scalekit.dev/magicLink/new');
+    // preventDefault keeps the page's own handling.
+    const g = makeEnv(base, { fetch: () => ok() });
+    g.iframe.addEventListener('scalekit:session-warning', ev => ev.preventDefault());
+    g.post({ event_type: 'PORTAL_SESSION_WARNING' });
+    await sleep(5);
+    assert.strictEqual(g.fetchCalls.length, 0);
+    assert.strictEqual(g.els['scalekit-portal-status'].hidden, true);
+    console.log('16 ok');
   }
   console.log('all ok');
 })().catch(err => { console.error(err); process.exit(1); });

@@ -1,7 +1,11 @@
 //! The host app of the browser tests: an axum settings page embedding the
 //! portal exactly the way the README tells users to (the layer with a
 //! resolver, the `PortalLink` extractor, the minijinja snippet, the refresh
-//! and status routes), plus the event recorder and, on request, a strict CSP.
+//! and status routes, the listener asset), plus the event recorder and, on
+//! request, a strict CSP.
+//!
+//! The snippet loads its listener from the cached asset; with
+//! `SCALEKIT_SNIPPET=inline` (or [`HostOptions::inline`]) it is inline.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,16 +16,20 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Environment, context};
-use scalekit_axum_extract::{PortalLink, refresh_route, status_route};
+use scalekit_axum_extract::{
+    PortalLink, handoff_route, listener_route, refresh_route, status_route,
+};
 use scalekit_testkit::Served;
 use scalekit_testkit::browser::EVENT_RECORDER_JS;
-use scalekit_tower::template::{self, PortalEmbed};
+use scalekit_tower::template::{self, ListenerAsset, PortalEmbed};
 use scalekit_tower::{Client, Feature, OrganizationId, PortalLinkLayer, resolve};
 
 /// Where the refresh endpoint is mounted.
 pub(crate) const REFRESH_PATH: &str = "/settings/portal/refresh";
 /// Where the status endpoint is mounted.
 pub(crate) const STATUS_PATH: &str = "/settings/portal/status";
+/// Where the handoff (the portal in a new tab) is mounted.
+pub(crate) const HANDOFF_PATH: &str = "/settings/portal/open";
 
 /// How the host page is served.
 #[derive(Debug, Clone)]
@@ -34,6 +42,8 @@ pub(crate) struct HostOptions {
     pub(crate) csp: bool,
     /// The snippet's load timeout.
     pub(crate) load_timeout: Duration,
+    /// The listener inline in the page instead of the cached asset.
+    pub(crate) inline: bool,
 }
 
 impl HostOptions {
@@ -42,7 +52,18 @@ impl HostOptions {
             organization: organization.parse().expect("a valid organization id"),
             csp: false,
             load_timeout: Duration::from_secs(15),
+            inline: Self::default_inline(),
         }
+    }
+
+    /// Whether `SCALEKIT_SNIPPET=inline` asks for the inline listener.
+    pub(crate) fn default_inline() -> bool {
+        std::env::var("SCALEKIT_SNIPPET").is_ok_and(|mode| mode == "inline")
+    }
+
+    pub(crate) fn inline(mut self, inline: bool) -> Self {
+        self.inline = inline;
+        self
     }
 
     pub(crate) fn csp(mut self, csp: bool) -> Self {
@@ -175,13 +196,19 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
     template::register(&mut env).expect("the snippets register");
     env.add_template("settings.html", SETTINGS_HTML)
         .expect("the settings page parses");
+    let asset = ListenerAsset::new();
+    let embed = PortalEmbed::new()
+        .with_refresh_url(REFRESH_PATH)
+        .with_status_url(STATUS_PATH)
+        .with_handoff_url(HANDOFF_PATH)
+        .with_height(640)
+        .with_load_timeout(options.load_timeout);
     let state = Arc::new(AppState {
         env,
-        embed: PortalEmbed::new()
-            .with_refresh_url(REFRESH_PATH)
-            .with_status_url(STATUS_PATH)
-            .with_height(640)
-            .with_load_timeout(options.load_timeout),
+        embed: match options.inline {
+            true => embed.with_inline_listener(),
+            false => embed.with_listener_url(asset.url()),
+        },
         csp: options.csp,
         portal_origin: portal_origin.to_owned(),
     });
@@ -194,6 +221,8 @@ pub(crate) async fn serve(client: Client, portal_origin: &str, options: HostOpti
         .route("/elsewhere", get(elsewhere))
         .merge(refresh_route(REFRESH_PATH, portal.refresh_endpoint()))
         .merge(status_route(STATUS_PATH, portal.status_endpoint()))
+        .merge(handoff_route(HANDOFF_PATH, portal.handoff_endpoint()))
+        .merge(listener_route(asset))
         .with_state(state);
     Served::axum(router).await
 }

@@ -14,8 +14,13 @@
 //! tests: ...` and every test passes without doing anything, unless `CI` is
 //! set: then they fail. Other binaries can be named with `CHROMIUM=/path`
 //! and `CHROMEDRIVER=/path`; `SCALEKIT_BROWSERS=N` caps how many browsers
-//! run at once (default 4). The whole suite takes about half a minute on two
+//! run at once (default 4). The whole suite takes about a minute on two
 //! cores.
+//!
+//! The host page loads the listener from the cached asset
+//! (`ListenerAsset`); `SCALEKIT_SNIPPET=inline cargo test --test browser`
+//! runs every host scenario with the listener inline instead, and the
+//! `inline_*` tests always do.
 //!
 //! `docs/settings-page.png` is regenerated with
 //!
@@ -38,9 +43,13 @@
 //!   nothing, malformed data raises no error, an unregistered host origin
 //!   is blocked by `frame-ancestors` and shows the load-timeout hint;
 //! - [`legacy`]: the older `type` vocabulary;
+//! - [`handoff`]: third-party cookies blocked, the app and the portal on two
+//!   sites: the snippet falls back to a new tab, and the first tab follows
+//!   what the admin does there through the server;
 //! - [`demo`]: the demo app as a person uses it (and the README screenshot).
 
 mod demo;
+mod handoff;
 mod host;
 mod legacy;
 mod portal;

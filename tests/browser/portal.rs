@@ -1,6 +1,7 @@
 //! The portal in the settings page: loads, reports SSO changes, survives the
 //! end of its session and page reloads. Scenarios 1-3 also run under a
-//! strict CSP (`csp_*`).
+//! strict CSP (`csp_*`), and with the listener inline instead of the
+//! cached asset (`inline_*`).
 
 use scalekit_emulator::{Emulator, EmulatorBuilder, demo};
 use scalekit_testkit::browser::names;
@@ -16,10 +17,10 @@ const PORTAL_ACTIVE_JS: &str = "return document.body && document.body.getAttribu
 
 // Scenario 1 ---------------------------------------------------------------
 
-async fn portal_loads(csp: bool) {
+async fn portal_loads(csp: bool, inline: bool) {
     let Some(f) = Fixture::registered(
         Emulator::builder(),
-        HostOptions::new(demo::ACME_ID).csp(csp),
+        HostOptions::new(demo::ACME_ID).csp(csp).inline(inline),
     )
     .await
     else {
@@ -71,21 +72,26 @@ async fn portal_loads(csp: bool) {
 
 #[tokio::test]
 async fn portal_loads_and_the_host_sees_loaded() {
-    portal_loads(false).await;
+    portal_loads(false, HostOptions::default_inline()).await;
 }
 
 #[tokio::test]
 async fn csp_portal_loads_and_the_host_sees_loaded() {
-    portal_loads(true).await;
+    portal_loads(true, HostOptions::default_inline()).await;
+}
+
+#[tokio::test]
+async fn inline_csp_portal_loads_and_the_host_sees_loaded() {
+    portal_loads(true, true).await;
 }
 
 // Scenario 2 ---------------------------------------------------------------
 
-async fn enabling_sso(csp: bool) {
+async fn enabling_sso(csp: bool, inline: bool) {
     // Globex starts with SSO off.
     let Some(f) = Fixture::registered(
         Emulator::builder(),
-        HostOptions::new(demo::GLOBEX_ID).csp(csp),
+        HostOptions::new(demo::GLOBEX_ID).csp(csp).inline(inline),
     )
     .await
     else {
@@ -163,12 +169,17 @@ async fn enabling_sso(csp: bool) {
 
 #[tokio::test]
 async fn enabling_sso_in_the_portal_reaches_the_host_and_the_api() {
-    enabling_sso(false).await;
+    enabling_sso(false, HostOptions::default_inline()).await;
 }
 
 #[tokio::test]
 async fn csp_enabling_sso_in_the_portal_reaches_the_host_and_the_api() {
-    enabling_sso(true).await;
+    enabling_sso(true, HostOptions::default_inline()).await;
+}
+
+#[tokio::test]
+async fn inline_csp_enabling_sso_in_the_portal_reaches_the_host_and_the_api() {
+    enabling_sso(true, true).await;
 }
 
 // Scenario 3 ---------------------------------------------------------------
@@ -180,13 +191,47 @@ pub(crate) fn short_sessions() -> EmulatorBuilder {
         .session_warning_before(std::time::Duration::from_secs(1))
 }
 
-async fn session_refresh(csp: bool) {
-    let Some(f) =
-        Fixture::registered(short_sessions(), HostOptions::new(demo::ACME_ID).csp(csp)).await
+/// The admin works in the portal (a click inside the frame): the session
+/// warning shows a notice and keeps the page; at the end of the session the
+/// snippet replaces the link.
+async fn session_refresh(csp: bool, inline: bool) {
+    // Long enough to click inside the frame before the warning.
+    let emulator = Emulator::builder()
+        .session_lifetime(std::time::Duration::from_secs(8))
+        .session_warning_before(std::time::Duration::from_secs(2));
+    let Some(f) = Fixture::registered(
+        emulator,
+        HostOptions::new(demo::ACME_ID).csp(csp).inline(inline),
+    )
+    .await
     else {
         return;
     };
     let first = f.open_loaded_settings().await;
+    f.browser.enter_frame("scalekit-portal").await;
+    f.browser.click("org-name").await;
+    f.browser.leave_frame().await;
+    let events = f.browser.wait_for_event("session-warning", 1, WAIT).await;
+    assert_eq!(names(&events), ["loaded", "session-warning"]);
+    // The notice, over the portal that stays.
+    assert_eq!(
+        f.browser.property("scalekit-portal-status", "hidden").await,
+        json!(false)
+    );
+    assert!(
+        f.browser
+            .property("scalekit-portal-message", "textContent")
+            .await
+            .as_str()
+            .is_some_and(|text| text.contains("ends in a few minutes")),
+        "{}",
+        f.browser.diagnostics().await
+    );
+    assert_eq!(
+        f.browser.property("scalekit-portal", "hidden").await,
+        json!(false)
+    );
+
     let events = f.browser.wait_for_event("loaded", 2, WAIT).await;
     // Later events (the next session's warning) may follow; the first five
     // tell the story.
@@ -219,6 +264,11 @@ async fn session_refresh(csp: bool) {
     assert!(second.starts_with(&format!("{}/magicLink/", f.portal_origin())));
     assert_eq!(events[4].src.as_deref(), Some(second.as_str()));
     assert_eq!(events[4].detail["event_type"], "PORTAL_LOAD_SUCCESS");
+    assert_eq!(
+        f.browser.property("scalekit-portal-status", "hidden").await,
+        json!(true),
+        "the notice went with the old session"
+    );
 
     let stats = f.upstream.emulator.stats();
     assert!(stats.links_minted_for(demo::ACME_ID) >= 2, "{stats:?}");
@@ -230,12 +280,46 @@ async fn session_refresh(csp: bool) {
 
 #[tokio::test]
 async fn expired_session_is_replaced_by_a_fresh_link() {
-    session_refresh(false).await;
+    session_refresh(false, HostOptions::default_inline()).await;
 }
 
 #[tokio::test]
 async fn csp_expired_session_is_replaced_by_a_fresh_link() {
-    session_refresh(true).await;
+    session_refresh(true, HostOptions::default_inline()).await;
+}
+
+#[tokio::test]
+async fn inline_csp_expired_session_is_replaced_by_a_fresh_link() {
+    session_refresh(true, true).await;
+}
+
+// Scenario 3b --------------------------------------------------------------
+
+/// Nobody works in the portal: the session warning renews it quietly, and
+/// the old session never reaches its end in the frame.
+#[tokio::test]
+async fn session_warning_renews_an_idle_portal_before_it_ends() {
+    let Some(f) = Fixture::registered(short_sessions(), HostOptions::new(demo::ACME_ID)).await
+    else {
+        return;
+    };
+    let first = f.open_loaded_settings().await;
+    let events = f.browser.wait_for_event("loaded", 2, WAIT).await;
+    assert_eq!(
+        names(&events)[..4],
+        ["loaded", "session-warning", "refreshed", "loaded"]
+    );
+    assert_eq!(events[2].detail["reason"], "session-warning");
+    let second = events[2].src.clone().expect("the iframe has a src");
+    assert_ne!(second, first);
+    assert_eq!(events[3].src.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        f.browser.property("scalekit-portal-status", "hidden").await,
+        json!(true),
+        "no notice for a quiet renewal"
+    );
+    assert_eq!(f.upstream.emulator.stats().portal_load_failures, 0);
+    f.browser.assert_no_errors().await;
 }
 
 // Scenario 6 ---------------------------------------------------------------

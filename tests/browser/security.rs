@@ -353,9 +353,15 @@ async fn unregistered_host_is_blocked_and_shows_the_load_timeout_hint() {
     };
     f.browser.goto(&f.host.url("/settings")).await;
     let events = f.browser.wait_for_event("load-timeout", 1, WAIT).await;
-    assert_eq!(names(&events), ["load-timeout"]);
+    assert_eq!(names(&events), ["load-timeout", "fallback"]);
     assert_eq!(events[0].detail, json!({ "timeout_ms": 2000 }));
     assert_eq!(events[0].state.as_deref(), Some("timeout"));
+    assert_eq!(events[1].detail, json!({ "reason": "load-timeout" }));
+    // A new tab is offered: there frame-ancestors does not apply.
+    assert_eq!(
+        f.browser.property("scalekit-portal-open", "hidden").await,
+        json!(false)
+    );
 
     // The hint is visible, names the cause, and the frame stays in place.
     assert_eq!(
@@ -417,8 +423,11 @@ async fn unregistered_host_is_blocked_and_shows_the_load_timeout_hint() {
         .unwrap();
     f.browser.click("scalekit-portal-retry").await;
     let events = f.browser.wait_for_event("loaded", 1, WAIT).await;
-    assert_eq!(names(&events), ["load-timeout", "refreshed", "loaded"]);
-    assert_eq!(events[1].detail["reason"], "retry");
+    assert_eq!(
+        names(&events),
+        ["load-timeout", "fallback", "refreshed", "loaded"]
+    );
+    assert_eq!(events[2].detail["reason"], "retry");
     assert_eq!(
         f.browser.property("scalekit-portal-status", "hidden").await,
         json!(true)

@@ -9,6 +9,10 @@
 //! - `/settings/portal/status`: the status endpoint the snippet calls after
 //!   the portal reports an SSO or directory change (the badges follow its
 //!   answer, never the portal's message);
+//! - `/settings/portal/open`: the handoff endpoint, a `303` to a fresh link
+//!   for the snippet's "Open in a new tab" when the iframe cannot work;
+//! - `/scalekit/portal-<hash>.js`: the snippet's listener script, a cached
+//!   asset the page loads with `integrity` and its CSP nonce;
 //! - `/settings/webhooks`: the verified webhook deliveries about the user's
 //!   organization, for the page's panel;
 //! - `POST /webhooks/scalekit`: Scalekit's signed webhooks, verified by the
@@ -51,9 +55,12 @@ use axum::Router;
 use axum::http::request::Parts;
 use axum::middleware;
 use axum::routing::{get, post};
-use scalekit_axum_extract::{refresh_route, status_route, webhook_route};
+use scalekit_axum_extract::{
+    handoff_route, listener_route, refresh_route, status_route, webhook_route,
+};
 use scalekit_emulator::{Emulator, EmulatorBuilder};
 use scalekit_tower::resolve::ExternalIdResolver;
+use scalekit_tower::template::ListenerAsset;
 use scalekit_tower::webhook::{WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
 use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
@@ -65,6 +72,8 @@ pub use session::{DEMO_USERS, DemoUser};
 pub const REFRESH_PATH: &str = "/settings/portal/refresh";
 /// The path of the status endpoint.
 pub const STATUS_PATH: &str = "/settings/portal/status";
+/// The path of the handoff endpoint: the portal in a new tab.
+pub const HANDOFF_PATH: &str = "/settings/portal/open";
 /// The path Scalekit delivers webhooks to.
 pub const WEBHOOK_PATH: &str = "/webhooks/scalekit";
 /// The path of the webhook-deliveries list the settings page shows.
@@ -283,6 +292,7 @@ fn router_in(
         .route_layer(portal.clone())
         .merge(refresh_route(REFRESH_PATH, portal.refresh_endpoint()))
         .merge(status_route(STATUS_PATH, portal.status_endpoint()))
+        .merge(handoff_route(HANDOFF_PATH, portal.handoff_endpoint()))
         .route(DELIVERIES_PATH, get(pages::deliveries))
         .route("/", get(pages::home))
         .route("/login", post(session::login))
@@ -294,7 +304,10 @@ fn router_in(
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
         .layer(session::layer(idle, fleet.sessions()))
-        .layer(middleware::from_fn_with_state(frame_src, security::headers));
+        .layer(middleware::from_fn_with_state(frame_src, security::headers))
+        // The snippet's listener script: the same cached file for everyone,
+        // outside the session layer.
+        .merge(listener_route(ListenerAsset::new()));
     // Scalekit signs its deliveries and has no session: the webhook route
     // is merged after the session and page layers, so they do not wrap it.
     Ok(match verifier {

@@ -20,7 +20,7 @@ use crate::fleet::Fleet;
 use crate::security::CspNonce;
 use crate::session::{DEMO_USERS, DemoUser};
 use crate::webhooks::{Delivery, Known, ServerState};
-use crate::{REFRESH_PATH, Resolver, STATUS_PATH};
+use crate::{HANDOFF_PATH, REFRESH_PATH, Resolver, STATUS_PATH};
 
 /// Templates and settings shared by the handlers.
 #[derive(Debug)]
@@ -149,6 +149,7 @@ pub(crate) async fn settings(
     let embed = PortalEmbed::new()
         .with_refresh_url(REFRESH_PATH)
         .with_status_url(STATUS_PATH)
+        .with_handoff_url(HANDOFF_PATH)
         .with_nonce(nonce.clone());
     let embed = match embed.clone().with_portal_origin(&pages.portal_origin) {
         Ok(with_origin) => with_origin,

@@ -18,6 +18,8 @@
     "scalekit:refresh-failed": ["Could not refresh the portal", "off", "Portal: unavailable"],
     "scalekit:load-failed": ["Portal link expired, refreshing", "warning", "Portal: refreshing"],
     "scalekit:load-timeout": ["Portal did not load", "off", "Portal: not loading"],
+    "scalekit:fallback": ["The portal cannot work here; it can open in a new tab", "off", "Portal: open in a new tab"],
+    "scalekit:handoff": ["Portal opened in a new tab; this page follows the server", "warning", "Portal: in another tab"],
     "scalekit:status": ["Server confirmed the status"],
     "scalekit:status-failed": ["Could not read the status from the server"]
   };

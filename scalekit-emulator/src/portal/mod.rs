@@ -7,6 +7,7 @@ pub(crate) mod domains;
 pub(crate) mod events;
 pub(crate) mod modules;
 pub(crate) mod page;
+pub(crate) mod session_cookie;
 pub(crate) mod templates;
 pub(crate) mod toggles;
 
@@ -19,6 +20,8 @@ use crate::state::AppState;
 
 /// `GET` the portal page a link opens.
 pub(crate) const PAGE: &str = "/magicLink/{id}";
+/// `GET` the session the page's cookie names (the page's first call).
+pub(crate) const SESSION: &str = "/magicLink/{id}/session";
 /// `POST` an SSO or directory toggle.
 pub(crate) const TOGGLE: &str = "/magicLink/{id}/features";
 /// `POST` a new domain.
@@ -32,6 +35,7 @@ pub(crate) const DOMAIN: &str = "/magicLink/{id}/domains/{domain_id}";
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(PAGE, get(page::portal_page))
+        .route(SESSION, get(session_cookie::check_session))
         .route(TOGGLE, post(toggles::toggle_feature))
         .route(DOMAINS, post(domains::add_domain))
         .route(DOMAIN_VERIFY, post(domains::verify_domain))

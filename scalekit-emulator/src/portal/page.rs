@@ -1,9 +1,12 @@
 //! `GET /magicLink/{id}`: the admin-portal page.
 //!
-//! The first load of an unused, unexpired link opens a session and renders
-//! the settings page; anything else renders the failure page. Both carry
-//! `Content-Security-Policy: frame-ancestors <registered origins>` (or
-//! `'none'`) and post their events to each registered parent origin.
+//! The first load of an unused, unexpired link opens a session, sets its
+//! cookie and renders the settings page; anything else renders the failure
+//! page. Both carry `Content-Security-Policy: frame-ancestors <registered
+//! origins>` (or `'none'`) and post their events to each registered parent
+//! origin. The settings page starts (posts `PORTAL_LOAD_SUCCESS`) only once
+//! its cookie proves the session ([`session_cookie`](super::session_cookie));
+//! without it, it posts `PORTAL_LOAD_FAILURE` like the failure page.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,7 @@ use crate::format::ids;
 use crate::format::timefmt::rfc3339;
 use crate::portal::events::{self, Vocabulary};
 use crate::portal::modules::Modules;
+use crate::portal::session_cookie;
 use crate::portal::templates::{self, FAILURE, SESSION, domain_views};
 use crate::state::AppState;
 use crate::store::organizations::{DIR_SYNC, DOMAIN_VERIFICATION, Organization, SSO};
@@ -32,6 +36,7 @@ const MAX_TIMER_MS: u128 = 2_147_483_647;
 fn texts() -> Value {
     json!({
         "expired": "Your session has expired. Reload the page from the application to continue.",
+        "cookieBlocked": "This portal needs its session cookie, which the browser blocks in this frame. Open the portal in a new tab from the application.",
         "warning": "Your session expires in a few minutes.",
         "saving": "Saving…",
         "failed": "Could not save:",
@@ -65,8 +70,10 @@ pub(crate) async fn portal_page(
             Some((session, organization))
         });
     let nonce = ids::random_secret();
+    let mut cookie = None;
     let html = match opened {
         Some((session, organization)) => {
+            cookie = Some(session_cookie::set_cookie(&key, &session.cookie));
             state.store.counters.portal_session_started();
             let lead = warning_lead(
                 state.config.session_lifetime,
@@ -84,7 +91,11 @@ pub(crate) async fn portal_page(
             failure_html(&nonce, &origins, vocabulary)
         }
     };
-    with_security_headers(&origins, &nonce, html)
+    let mut response = with_security_headers(&origins, &nonce, html);
+    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// Wraps page HTML with the security headers.
@@ -165,6 +176,8 @@ impl SessionPage<'_> {
             "parentOrigins": origins.as_slice(),
             "onLoad": events::load_success(vocabulary, organization_id, &expiry),
             "session": {
+                "sessionUrl": format!("/magicLink/{}/session", self.key),
+                "failure": events::load_failure(vocabulary),
                 "toggleUrl": format!("/magicLink/{}/features", self.key),
                 "domainsUrl": format!("/magicLink/{}/domains", self.key),
                 "secret": self.session.secret,
@@ -214,7 +227,7 @@ impl SessionPage<'_> {
             SESSION,
             &json!({
                 "nonce": nonce,
-                "portal_state": "active",
+                "portal_state": "starting",
                 "config": config,
                 "organization_name": organization.display_name,
                 "organization_id": organization_id,

@@ -153,6 +153,15 @@ impl Store {
         lock(&self.portal).session(key, secret).cloned()
     }
 
+    /// The live session `key` opened, if `cookie` is its session cookie.
+    pub(crate) fn session_by_cookie(
+        &self,
+        key: &str,
+        cookie: &str,
+    ) -> Result<Session, SessionError> {
+        lock(&self.portal).session_by_cookie(key, cookie).cloned()
+    }
+
     // ---- organizations: reads ----
 
     /// Runs `read` on the organizations.

@@ -3,7 +3,9 @@
 //! A link is single-use: the first load of an unexpired link consumes it and
 //! opens a session; any later load, a load after the link's lifetime, or an
 //! unknown id fails. The page's buttons authenticate with a per-session
-//! secret that only the page that opened the session knows.
+//! secret that only the page that opened the session knows; the page itself
+//! needs the session cookie the link exchange set (like Scalekit's portal,
+//! it cannot start in a frame whose browser blocks third-party cookies).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -30,6 +32,9 @@ pub(crate) struct Session {
     pub(crate) features: Vec<String>,
     /// Secret the page sends with toggles (`X-Portal-Session`).
     pub(crate) secret: String,
+    /// Value of the session cookie the link exchange sets (`HttpOnly`: the
+    /// page's script never sees it).
+    pub(crate) cookie: String,
     pub(crate) expires_at: Instant,
     pub(crate) expiry: OffsetDateTime,
 }
@@ -117,6 +122,7 @@ impl PortalSessions {
                     organization_id: record.organization_id.clone(),
                     features: record.features.clone(),
                     secret: ids::random_secret(),
+                    cookie: ids::random_secret(),
                     expires_at: instant_after(now, session_lifetime),
                     expiry: timefmt::now_plus(session_lifetime),
                 };
@@ -137,6 +143,28 @@ impl PortalSessions {
             return Err(SessionError::Invalid);
         };
         if !ids::constant_time_eq(session.secret.as_bytes(), secret.as_bytes()) {
+            return Err(SessionError::Invalid);
+        }
+        if Instant::now() >= session.expires_at {
+            return Err(SessionError::Expired);
+        }
+        Ok(session)
+    }
+
+    /// The live session opened by `key`, if `cookie` is its session cookie.
+    pub(crate) fn session_by_cookie(
+        &self,
+        key: &str,
+        cookie: &str,
+    ) -> Result<&Session, SessionError> {
+        let Some(LinkRecord {
+            state: LinkState::Used(session),
+            ..
+        }) = self.links.get(key)
+        else {
+            return Err(SessionError::Invalid);
+        };
+        if !ids::constant_time_eq(session.cookie.as_bytes(), cookie.as_bytes()) {
             return Err(SessionError::Invalid);
         }
         if Instant::now() >= session.expires_at {

@@ -7,6 +7,18 @@ use url::Url;
 
 use crate::http_url;
 
+use super::asset;
+
+/// How the page gets the listener script.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) enum Listener {
+    /// A `<script src>` of this URL (the [`ListenerAsset`](super::ListenerAsset)),
+    /// with `integrity`.
+    Asset(String),
+    /// The whole script inline in the page.
+    Inline,
+}
+
 /// Configuration of one embedded admin portal: element ids, size, texts, the
 /// refresh endpoint, timeouts and the CSP nonce.
 ///
@@ -29,6 +41,8 @@ pub struct PortalEmbed {
     pub(super) iframe_id: String,
     pub(super) refresh_url: String,
     pub(super) status_url: String,
+    pub(super) handoff_url: String,
+    pub(super) listener: Listener,
     pub(super) height: u32,
     pub(super) title: String,
     pub(super) load_timeout: Duration,
@@ -40,7 +54,10 @@ pub struct PortalEmbed {
     pub(super) portal_origin: Option<String>,
     pub(super) unavailable_message: String,
     pub(super) load_timeout_message: String,
+    pub(super) blocked_message: String,
+    pub(super) session_warning_message: String,
     pub(super) retry_label: String,
+    pub(super) open_label: String,
 }
 
 impl PortalEmbed {
@@ -52,16 +69,23 @@ impl PortalEmbed {
     pub const DEFAULT_REFRESH_URL: &'static str = "/scalekit/portal/refresh";
     /// The status endpoint path used unless [`PortalEmbed::with_status_url`] sets another.
     pub const DEFAULT_STATUS_URL: &'static str = "/scalekit/portal/status";
+    /// The handoff endpoint path used unless [`PortalEmbed::with_handoff_url`] sets another.
+    pub const DEFAULT_HANDOFF_URL: &'static str = "/scalekit/portal/open";
 
     /// The defaults: iframe id `scalekit-portal`, refresh URL
-    /// `/scalekit/portal/refresh`, status URL `/scalekit/portal/status`, height 700 px, a 15 s load timeout, 3 refresh
-    /// retries starting at 1 s backoff, at most 3 automatic refreshes a minute,
-    /// English texts, no nonce, portal origin taken from the link.
+    /// `/scalekit/portal/refresh`, status URL `/scalekit/portal/status`,
+    /// handoff URL `/scalekit/portal/open`, the listener from the URL of
+    /// [`ListenerAsset::new`](super::ListenerAsset::new), height 700 px, a
+    /// 15 s load timeout, 3 refresh retries starting at 1 s backoff, at most
+    /// 3 automatic refreshes a minute, English texts, no nonce, portal origin
+    /// taken from the link.
     pub fn new() -> Self {
         Self {
             iframe_id: Self::DEFAULT_IFRAME_ID.to_owned(),
             refresh_url: Self::DEFAULT_REFRESH_URL.to_owned(),
             status_url: Self::DEFAULT_STATUS_URL.to_owned(),
+            handoff_url: Self::DEFAULT_HANDOFF_URL.to_owned(),
+            listener: Listener::Asset(asset::url_under(super::ListenerAsset::DEFAULT_PREFIX)),
             height: 700,
             title: "Single sign-on and directory settings".to_owned(),
             load_timeout: Duration::from_secs(15),
@@ -76,7 +100,15 @@ impl PortalEmbed {
                 this site's domain is probably not registered as an allowed redirect URL \
                 in the Scalekit dashboard."
                 .to_owned(),
+            blocked_message: "The settings portal cannot open inside this page: your browser \
+                blocks the cookie it needs here. Open it in a new tab; this page updates \
+                when you are done."
+                .to_owned(),
+            session_warning_message: "The settings session ends in a few minutes. Save your \
+                changes, then renew it."
+                .to_owned(),
             retry_label: "Try again".to_owned(),
+            open_label: "Open in a new tab".to_owned(),
         }
     }
 
@@ -127,6 +159,59 @@ impl PortalEmbed {
     #[must_use]
     pub fn with_status_url(mut self, url: impl Into<String>) -> Self {
         self.status_url = url.into();
+        self
+    }
+
+    /// Sets the URL of the app's handoff endpoint, which answers a `GET`
+    /// with `303 See Other` to a fresh portal link
+    /// ([`PortalLinkLayer::handoff_endpoint`](crate::PortalLinkLayer::handoff_endpoint)).
+    /// When the portal cannot work inside the frame (it reports a load
+    /// failure again right after a refresh, or does not load in time), the
+    /// status box offers an "Open in a new tab" link to it; while that tab is
+    /// open, and when the page becomes visible again, the script asks the
+    /// status endpoint and dispatches `scalekit:status`. An empty URL leaves
+    /// the link out.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_handoff_url("/settings/portal/open");
+    /// assert_eq!(embed.handoff_url(), "/settings/portal/open");
+    /// ```
+    #[must_use]
+    pub fn with_handoff_url(mut self, url: impl Into<String>) -> Self {
+        self.handoff_url = url.into();
+        self
+    }
+
+    /// Loads the listener from `url` (`<script src integrity nonce>`), where
+    /// the app serves the [`ListenerAsset`](super::ListenerAsset): pass
+    /// [`ListenerAsset::url`](super::ListenerAsset::url). The page then
+    /// carries the iframe, a small configuration element and the script tag.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::{ListenerAsset, PortalEmbed};
+    /// let asset = ListenerAsset::under("/static");
+    /// let embed = PortalEmbed::new().with_listener_url(asset.url());
+    /// assert_eq!(embed.listener_url(), Some(asset.url()));
+    /// ```
+    #[must_use]
+    pub fn with_listener_url(mut self, url: impl Into<String>) -> Self {
+        self.listener = Listener::Asset(url.into());
+        self
+    }
+
+    /// Puts the whole listener script inline in the page (about 14 kB per
+    /// render), for a page that must be self-contained; no asset route is
+    /// needed then.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_inline_listener();
+    /// assert_eq!(embed.listener_url(), None);
+    /// ```
+    #[must_use]
+    pub fn with_inline_listener(mut self) -> Self {
+        self.listener = Listener::Inline;
         self
     }
 
@@ -280,6 +365,46 @@ impl PortalEmbed {
         self
     }
 
+    /// Sets the message shown when the portal cannot keep a session inside
+    /// the frame (typically third-party cookies blocked), above the
+    /// "Open in a new tab" link.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_blocked_message("Ouvrez le portail dans un nouvel onglet.");
+    /// ```
+    #[must_use]
+    pub fn with_blocked_message(mut self, text: impl Into<String>) -> Self {
+        self.blocked_message = text.into();
+        self
+    }
+
+    /// Sets the notice shown when the portal warns that its session ends
+    /// soon while the admin is working in it (otherwise the script renews
+    /// the session quietly).
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_session_warning_message("La session expire bientôt.");
+    /// ```
+    #[must_use]
+    pub fn with_session_warning_message(mut self, text: impl Into<String>) -> Self {
+        self.session_warning_message = text.into();
+        self
+    }
+
+    /// Sets the label of the link that opens the portal in a new tab.
+    ///
+    /// ```
+    /// # use scalekit_tower::template::PortalEmbed;
+    /// let embed = PortalEmbed::new().with_open_label("Ouvrir dans un nouvel onglet");
+    /// ```
+    #[must_use]
+    pub fn with_open_label(mut self, label: impl Into<String>) -> Self {
+        self.open_label = label.into();
+        self
+    }
+
     /// Sets the label of the retry button.
     ///
     /// ```
@@ -315,6 +440,29 @@ impl PortalEmbed {
     /// The id of the retry button: `{iframe_id}-retry`.
     pub fn retry_id(&self) -> String {
         format!("{}-retry", self.iframe_id)
+    }
+
+    /// The id of the "Open in a new tab" link: `{iframe_id}-open`.
+    pub fn open_id(&self) -> String {
+        format!("{}-open", self.iframe_id)
+    }
+
+    /// The id of the configuration element of the asset listener: `{iframe_id}-config`.
+    pub fn config_id(&self) -> String {
+        format!("{}-config", self.iframe_id)
+    }
+
+    /// The handoff endpoint URL (empty: no "Open in a new tab" link).
+    pub fn handoff_url(&self) -> &str {
+        &self.handoff_url
+    }
+
+    /// The URL the listener script is loaded from, `None` when it is inline.
+    pub fn listener_url(&self) -> Option<&str> {
+        match &self.listener {
+            Listener::Asset(url) => Some(url),
+            Listener::Inline => None,
+        }
     }
 
     /// The refresh endpoint URL.
@@ -355,6 +503,8 @@ impl fmt::Debug for PortalEmbed {
             .field("iframe_id", &self.iframe_id)
             .field("refresh_url", &self.refresh_url)
             .field("status_url", &self.status_url)
+            .field("handoff_url", &self.handoff_url)
+            .field("listener_url", &self.listener_url())
             .field("height", &self.height)
             .field("load_timeout", &self.load_timeout)
             .field("refresh_retries", &self.refresh_retries)

@@ -35,12 +35,19 @@ fn script_body(html: &str) -> &str {
     &html[open_end..close]
 }
 
-/// The JSON argument the script is called with.
-fn config_json(html: &str) -> serde_json::Value {
+/// The listener's configuration as it is in the page: the JSON argument of
+/// the inline script, or the text of the asset's configuration element.
+fn config_text(html: &str) -> &str {
     let body = script_body(html).trim_end();
-    let body = body.strip_suffix(");").unwrap();
-    let open = body.rfind("})(").unwrap() + 3;
-    serde_json::from_str(&body[open..]).unwrap()
+    match body.strip_suffix(");") {
+        Some(call) => &call[call.rfind("})(").unwrap() + 3..],
+        None => body,
+    }
+}
+
+/// [`config_text`] parsed.
+fn config_json(html: &str) -> serde_json::Value {
+    serde_json::from_str(config_text(html)).unwrap()
 }
 
 fn user_env() -> Environment<'static> {
@@ -119,20 +126,22 @@ fn hostile_location_is_escaped() {
 #[test]
 fn hostile_config_values_are_escaped_in_html_and_script() {
     let link = link("https://acme.scalekit.dev/magicLink/abc");
-    for html in [
-        render_portal(Some(&link), &hostile_embed()),
-        render_portal(None, &hostile_embed()),
+    let inline = hostile_embed().with_inline_listener();
+    for (html, scripts) in [
+        (render_portal(Some(&link), &hostile_embed()), 2),
+        (render_portal(None, &hostile_embed()), 2),
+        (render_portal(Some(&link), &inline), 1),
+        (render_portal(None, &inline), 1),
     ] {
-        // Only our own script element, opened once and closed once.
-        assert_eq!(html.matches("<script").count(), 1, "{html}");
-        assert_eq!(html.matches("</script").count(), 1, "{html}");
+        // Only our own script elements, each opened once and closed once.
+        assert_eq!(html.matches("<script").count(), scripts, "{html}");
+        assert_eq!(html.matches("</script").count(), scripts, "{html}");
         assert!(!html.contains("<!--"), "{html}");
-        let script = script_body(&html);
+        let config = config_text(&html);
         for raw in ['<', '>', '&', '\'', '\u{2028}', '\u{2029}'] {
-            let config_start = script.rfind("})(").unwrap();
             assert!(
-                !script[config_start + 3..].contains(raw),
-                "raw {raw:?} in script config: {script}"
+                !config.contains(raw),
+                "raw {raw:?} in script config: {config}"
             );
         }
         // The hostile strings come back intact once the JSON is parsed.
@@ -142,6 +151,7 @@ fn hostile_config_values_are_escaped_in_html_and_script() {
         assert_eq!(config["statusUrl"], HOSTILE);
         assert_eq!(config["messages"]["unavailable"], HOSTILE);
         assert_eq!(config["messages"]["loadTimeout"], HOSTILE);
+        assert_eq!(config["handoffUrl"], PortalEmbed::DEFAULT_HANDOFF_URL);
         // In attributes and text, every `"` and `<` is an entity.
         assert!(
             html.contains(
@@ -241,13 +251,76 @@ fn height_has_a_minimum_of_600() {
 
 #[test]
 fn nonce_lands_on_the_script_tag() {
-    let html = render_portal(None, &PortalEmbed::new().with_nonce("Zm9vYmFy+/=="));
+    let embed = PortalEmbed::new().with_nonce("Zm9vYmFy+/==");
+    let html = render_portal(None, &embed.clone().with_inline_listener());
     assert!(
         html.contains(r#"<script nonce="Zm9vYmFy+&#x2f;=="#),
         "{html}"
     );
-    let html = render_script(None, &PortalEmbed::new());
+    let html = render_script(None, &PortalEmbed::new().with_inline_listener());
     assert!(html.starts_with("<script>\n"), "{html}");
+    // The asset's tag and its configuration element carry the nonce too.
+    let html = render_script(None, &embed);
+    assert_eq!(
+        html.matches(r#"nonce="Zm9vYmFy+&#x2f;==""#).count(),
+        2,
+        "{html}"
+    );
+    let html = render_script(None, &PortalEmbed::new());
+    assert!(!html.contains("nonce"), "{html}");
+}
+
+#[test]
+fn asset_mode_references_the_cached_script_with_its_integrity() {
+    let asset = ListenerAsset::new();
+    let link = link("https://acme.scalekit.dev/magicLink/abc");
+    let embed = PortalEmbed::new().with_nonce("n0nce");
+    let html = render_script(Some(&link), &embed);
+    let src = asset.url().replace('/', "&#x2f;");
+    let integrity = asset.integrity().replace('/', "&#x2f;");
+    assert!(
+        html.ends_with(&format!(
+            r#"<script src="{src}" integrity="{integrity}" nonce="n0nce"></script>"#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.starts_with(
+            r#"<script type="application/json" id="scalekit-portal-config" data-scalekit-config nonce="n0nce">{"#
+        ),
+        "{html}"
+    );
+    assert_eq!(config_json(&html)["iframeId"], "scalekit-portal");
+    // The page carries the markup and the configuration, not the code.
+    let page = render_portal(Some(&link), &embed);
+    assert!(!page.contains("addEventListener"), "{page}");
+    assert!(page.len() < 2_500, "{} bytes", page.len());
+    let inline = render_portal(Some(&link), &embed.clone().with_inline_listener());
+    assert!(inline.len() > page.len() + PORTAL_JS.len() / 2);
+    // Another URL, where the app serves the asset.
+    let elsewhere = ListenerAsset::under("/static");
+    let html = render_script(None, &embed.with_listener_url(elsewhere.url()));
+    assert!(
+        html.contains(&elsewhere.url().replace('/', "&#x2f;")),
+        "{html}"
+    );
+}
+
+#[test]
+fn the_new_tab_link_goes_to_the_handoff_url_hidden_until_needed() {
+    let html = render_iframe(
+        None,
+        &PortalEmbed::new().with_handoff_url("/settings/portal/open"),
+    );
+    assert!(
+        html.contains(
+            r#"<a id="scalekit-portal-open" class="scalekit-portal-open" href="&#x2f;settings&#x2f;portal&#x2f;open" target="_blank" rel="noopener noreferrer" hidden>Open in a new tab</a>"#
+        ),
+        "{html}"
+    );
+    let html = render_portal(None, &PortalEmbed::new().with_handoff_url(""));
+    assert!(!html.contains("scalekit-portal-open"), "{html}");
+    assert_eq!(config_json(&html)["handoffUrl"], "");
 }
 
 #[test]
@@ -367,7 +440,7 @@ fn script_source_is_safe_to_inline() {
     assert!(!lower.contains("<script"));
     assert!(!PORTAL_JS.contains(['\u{2028}', '\u{2029}']));
     // Every value reaches the script through its JSON argument, so the code is constant.
-    let html = render_script(None, &hostile_embed());
+    let html = render_script(None, &hostile_embed().with_inline_listener());
     assert!(script_body(&html).contains(PORTAL_JS.trim_end()));
 }
 

@@ -62,76 +62,102 @@
     el.textContent = enabled ? "Enabled" : "Disabled";
   }
 
-  post(config.onLoad);
   var session = config.session;
-  if (!session) return;
-
-  if (session.warning) {
-    setTimeout(function () {
-      if (expired) return;
-      setStatus(config.text.warning);
-      post(session.warning);
-    }, session.warnInMs);
+  if (!session) {
+    post(config.onLoad);
+    return;
   }
-  setTimeout(function () {
-    expire();
-    post(session.expiry);
-  }, session.expireInMs);
 
-  buttons.forEach(function (button) {
-    button.addEventListener("click", function () {
+  // The session cookie the link exchange set proves the session: without
+  // it (a browser blocking third-party cookies in this frame) the portal
+  // cannot start, and says so to its parent.
+  function blocked() {
+    document.body.setAttribute("data-portal-state", "failed");
+    setStatus(config.text.cookieBlocked);
+    Array.prototype.forEach.call(document.querySelectorAll("button, input"), function (el) {
+      el.disabled = true;
+    });
+    post(session.failure);
+  }
+
+  fetch(session.sessionUrl, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+    if (!response.ok) {
+      blocked();
+      return;
+    }
+    document.body.setAttribute("data-portal-state", "active");
+    post(config.onLoad);
+    start();
+  }).catch(blocked);
+
+  function start() {
+    if (session.warning) {
+      setTimeout(function () {
+        if (expired) return;
+        setStatus(config.text.warning);
+        post(session.warning);
+      }, session.warnInMs);
+    }
+    setTimeout(function () {
+      expire();
+      post(session.expiry);
+    }, session.expireInMs);
+
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (expired) return;
+        var feature = button.getAttribute("data-feature");
+        var enabled = button.getAttribute("data-enabled") === "true";
+        setStatus(config.text.saving);
+        send("POST", session.toggleUrl, { feature: feature, enabled: enabled }).then(function (result) {
+          if (result.ok) {
+            render(result.body.feature, result.body.enabled);
+            setStatus(result.body.status_text);
+            post(result.body.event);
+          } else {
+            failed(result);
+          }
+        }).catch(function () {
+          setStatus(config.text.unreachable);
+        });
+      });
+    });
+
+    // Domain section: the server answers each action with the list's new
+    // HTML (rendered from the same template as the page, values escaped).
+    var domainList = document.getElementById("domain-list");
+    var domainForm = document.getElementById("domain-form");
+    function domainAction(method, url, payload) {
       if (expired) return;
-      var feature = button.getAttribute("data-feature");
-      var enabled = button.getAttribute("data-enabled") === "true";
       setStatus(config.text.saving);
-      send("POST", session.toggleUrl, { feature: feature, enabled: enabled }).then(function (result) {
+      send(method, url, payload).then(function (result) {
         if (result.ok) {
-          render(result.body.feature, result.body.enabled);
+          domainList.innerHTML = result.body.html;
           setStatus(result.body.status_text);
-          post(result.body.event);
         } else {
           failed(result);
         }
       }).catch(function () {
         setStatus(config.text.unreachable);
       });
-    });
-  });
-
-  // Domain section: the server answers each action with the list's new
-  // HTML (rendered from the same template as the page, values escaped).
-  var domainList = document.getElementById("domain-list");
-  var domainForm = document.getElementById("domain-form");
-  function domainAction(method, url, payload) {
-    if (expired) return;
-    setStatus(config.text.saving);
-    send(method, url, payload).then(function (result) {
-      if (result.ok) {
-        domainList.innerHTML = result.body.html;
-        setStatus(result.body.status_text);
-      } else {
-        failed(result);
-      }
-    }).catch(function () {
-      setStatus(config.text.unreachable);
-    });
-  }
-  if (domainForm && domainList) {
-    domainForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var input = document.getElementById("domain-input");
-      domainAction("POST", session.domainsUrl, { domain: input.value });
-      input.value = "";
-    });
-    domainList.addEventListener("click", function (event) {
-      var button = event.target.closest("button[data-domain-action]");
-      if (!button) return;
-      var url = session.domainsUrl + "/" + encodeURIComponent(button.getAttribute("data-domain-id"));
-      if (button.getAttribute("data-domain-action") === "verify") {
-        domainAction("POST", url + "/verify");
-      } else {
-        domainAction("DELETE", url);
-      }
-    });
+    }
+    if (domainForm && domainList) {
+      domainForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var input = document.getElementById("domain-input");
+        domainAction("POST", session.domainsUrl, { domain: input.value });
+        input.value = "";
+      });
+      domainList.addEventListener("click", function (event) {
+        var button = event.target.closest("button[data-domain-action]");
+        if (!button) return;
+        var url = session.domainsUrl + "/" + encodeURIComponent(button.getAttribute("data-domain-id"));
+        if (button.getAttribute("data-domain-action") === "verify") {
+          domainAction("POST", url + "/verify");
+        } else {
+          domainAction("DELETE", url);
+        }
+      });
+    }
   }
 })(JSON.parse(document.getElementById("portal-config").textContent));

@@ -26,7 +26,7 @@ pub const EVENT_RECORDER_JS: &str = r#"(function () {
   'use strict';
   var NAMES = ['loaded', 'load-failed', 'load-timeout', 'session-warning', 'session-expired',
     'sso-enabled', 'sso-disabled', 'directory-enabled', 'directory-disabled',
-    'refreshed', 'refresh-failed', 'status', 'status-failed'];
+    'refreshed', 'refresh-failed', 'status', 'status-failed', 'fallback', 'handoff'];
   var rec = { events: [], messages: [], errors: [], violations: [] };
   Object.defineProperty(window, '__scalekit', { value: rec });
   function copy(value) {

@@ -54,6 +54,17 @@ impl Browser {
     /// Returns `None`, after printing why, when Chromium or chromedriver is
     /// not installed and `CI` is not set; panics when `CI` is set.
     pub async fn start() -> Option<Self> {
+        Self::launch(false).await
+    }
+
+    /// [`Browser::start`] with third-party cookies blocked (Chromium's
+    /// "Block third-party cookies" setting, as Safari always does): a frame
+    /// on another site than the page neither sets nor sends cookies.
+    pub async fn start_blocking_third_party_cookies() -> Option<Self> {
+        Self::launch(true).await
+    }
+
+    async fn launch(block_third_party_cookies: bool) -> Option<Self> {
         let Binaries {
             chromium,
             chromedriver,
@@ -79,12 +90,22 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.display()),
         ];
+        // `cookie_controls_mode` 1 is the settings page's "Block third-party
+        // cookies"; the older boolean is kept for older Chromiums.
+        let prefs = match block_third_party_cookies {
+            true => json!({
+                "profile.cookie_controls_mode": 1,
+                "profile.block_third_party_cookies": true,
+            }),
+            false => json!({}),
+        };
         let capabilities = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "goog:chromeOptions": {
                 "binary": chromium.display().to_string(),
                 "args": args,
+                "prefs": prefs,
             },
         });
         let Value::Object(capabilities) = capabilities else {
