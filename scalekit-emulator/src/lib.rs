@@ -198,6 +198,7 @@ mod faults;
 mod grpc;
 mod portal;
 mod router;
+mod scim;
 mod serve;
 mod start_error;
 mod state;

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData, format_time};
 use super::ids;
+use super::record_event::RecordEvent;
 
 /// One state change worth telling the app about, with its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub(crate) enum Event {
     DomainVerificationFailed(DomainData),
     /// `organization.domain_deleted`.
     DomainDeleted(DomainData),
+    /// `organization.directory.user_*|group_*`.
+    DirectoryRecord(RecordEvent),
 }
 
 impl Event {
@@ -53,6 +56,7 @@ impl Event {
             Self::DomainVerificationSucceeded(_) => "organization.domain_dns_verification_success",
             Self::DomainVerificationFailed(_) => "organization.domain_dns_verification_failed",
             Self::DomainDeleted(_) => "organization.domain_deleted",
+            Self::DirectoryRecord(r) => r.event_type,
         }
     }
 
@@ -61,6 +65,7 @@ impl Event {
         match self {
             Self::SsoCreated(_) | Self::SsoEnabled(_) | Self::SsoDisabled(_) => "Connection",
             Self::DirectoryEnabled(_) | Self::DirectoryDisabled(_) => "Directory",
+            Self::DirectoryRecord(r) => r.object,
             _ => "Organization",
         }
     }
@@ -79,6 +84,7 @@ impl Event {
             Self::DomainVerificationSucceeded(_) => "Organization Domain DNS Verification Success",
             Self::DomainVerificationFailed(_) => "Organization Domain DNS Verification Failed",
             Self::DomainDeleted(_) => "Organization Domain Deleted",
+            Self::DirectoryRecord(r) => r.display_name,
         }
     }
 
@@ -94,6 +100,7 @@ impl Event {
             | Self::DomainVerificationSucceeded(d)
             | Self::DomainVerificationFailed(d)
             | Self::DomainDeleted(d) => &d.organization_id,
+            Self::DirectoryRecord(r) => &r.organization_id,
         }
     }
 
@@ -117,6 +124,7 @@ impl Event {
                 }
                 value
             }),
+            Self::DirectoryRecord(r) => Ok(r.data.clone()),
         };
         // Plain structs of strings, booleans and maps with string keys
         // always serialize.
