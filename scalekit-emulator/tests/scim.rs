@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::scim::{Idp, connect};
 use common::webhooks::Receiver;
 use common::{http, token};
 use reqwest::{Method, StatusCode};
@@ -11,39 +12,8 @@ use scalekit_emulator::{Emulator, OrganizationInfo};
 use serde_json::{Value, json};
 
 const ORG: &str = "org_scim_test";
-const SCIM: &str = "application/scim+json";
 const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// An identity provider's view: the SCIM base URL and the bearer secret.
-struct Idp {
-    base: String,
-    secret: String,
-}
-
-impl Idp {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = http()
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.secret);
-        if let Some(body) = body {
-            request = request.header("content-type", SCIM).body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        if status != StatusCode::NO_CONTENT {
-            assert_eq!(response.headers()["content-type"], SCIM, "{path}");
-        }
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, body) = self.call(method, path, body).await;
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
-    }
-}
 
 /// An emulator delivering to `app`, the organization's directory enabled
 /// and a secret created over the REST API.
@@ -57,57 +27,8 @@ async fn setup(app: &Receiver) -> (Emulator, OrganizationInfo, Idp) {
         .await
         .unwrap();
     let info = emu.organization(ORG).unwrap();
-    let idp = connect(&emu, &info.directory_id).await;
+    let idp = connect(&emu, ORG, &info.directory_id).await;
     (emu, info, idp)
-}
-
-/// Enables the directory and creates its secret over REST.
-async fn connect(emu: &Emulator, directory_id: &str) -> Idp {
-    let token = token(emu).await;
-    let directory = format!("/api/v1/organizations/{ORG}/directories/{directory_id}");
-    let enabled = http()
-        .patch(emu.url(&format!("{directory}:enable")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(enabled.status(), StatusCode::OK);
-    let created: Value = http()
-        .post(emu.url(&format!("{directory}/secrets")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let read: Value = http()
-        .get(emu.url(&directory))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = created["plain_secret"].as_str().unwrap().to_owned();
-    let endpoint = read["directory"]["directory_endpoint"].as_str().unwrap();
-    assert_eq!(
-        endpoint,
-        emu.url(&format!("/api/v1/directories/{directory_id}/scim/v2"))
-    );
-    assert!(
-        !read.to_string().contains(&secret),
-        "the plain secret is answered once"
-    );
-    assert_eq!(
-        read["directory"]["secrets"][0]["secret_suffix"],
-        secret[secret.len() - 4..]
-    );
-    Idp {
-        base: endpoint.to_owned(),
-        secret,
-    }
 }
 
 /// The next `count` deliveries, verified, as JSON bodies.
@@ -449,7 +370,7 @@ async fn errors_answer_the_scim_error_schema() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
     // Regenerating the secret retires the old one.
-    let fresh = connect(&emu, &info.directory_id).await;
+    let fresh = connect(&emu, ORG, &info.directory_id).await;
     let (status, _) = idp.call(Method::GET, "/Users", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let idp = fresh;

@@ -90,13 +90,21 @@ fn attribute(name: &str, kind: &str, multi: bool, unique: &str, sub: Option<Valu
     attribute
 }
 
-fn multi_valued(name: &str) -> Value {
-    let sub = json!([
+/// A multi-valued complex attribute; `references` adds `$ref` (members
+/// and groups point at other resources).
+fn multi_valued(name: &str, references: bool) -> Value {
+    let mut sub = vec![
         attribute("value", "string", false, "none", None),
         attribute("display", "string", false, "none", None),
         attribute("type", "string", false, "none", None),
         attribute("primary", "boolean", false, "none", None),
-    ]);
+    ];
+    if references {
+        let mut reference = attribute("$ref", "reference", false, "none", None);
+        reference["referenceTypes"] = json!(["User", "Group"]);
+        sub.push(reference);
+    }
+    let sub = Value::Array(sub);
     attribute(name, "complex", true, "none", Some(sub))
 }
 
@@ -124,11 +132,11 @@ fn schemas(base: &str) -> Vec<Value> {
                 attribute("displayName", "string", false, "none", None),
                 attribute("nickName", "string", false, "none", None),
                 attribute("active", "boolean", false, "none", None),
-                multi_valued("emails"),
-                multi_valued("phoneNumbers"),
-                multi_valued("photos"),
-                multi_valued("addresses"),
-                multi_valued("groups"),
+                multi_valued("emails", false),
+                multi_valued("phoneNumbers", false),
+                multi_valued("photos", false),
+                multi_valued("addresses", false),
+                multi_valued("groups", true),
             ],
         ),
         schema(
@@ -137,7 +145,7 @@ fn schemas(base: &str) -> Vec<Value> {
             vec![
                 attribute("displayName", "string", false, "none", None),
                 attribute("externalId", "string", false, "none", None),
-                multi_valued("members"),
+                multi_valued("members", true),
             ],
         ),
         schema(
