@@ -7,6 +7,7 @@ pub mod browser;
 pub mod portal;
 #[cfg(doctest)]
 mod readme;
+pub mod scim;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use crate::directory_sync::error::SyncError;
-use crate::directory_sync::records::{AppliedChange, SyncedGroup, SyncedUser};
+use crate::directory_sync::records::{AppliedChange, SyncedGroup, SyncedUser, Verdict};
 use crate::directory_sync::store::DirectorySyncStore;
 use crate::webhook::{EventData, WebhookEvent};
 
@@ -104,7 +104,8 @@ impl<S: DirectorySyncStore> DirectorySync<S> {
         self.apply_change(change, event.occurred_at_time()).await
     }
 
-    /// Applies `change`, which happened at `at` (unknown: applied as new).
+    /// Applies `change`, which happened at `at` (unknown: applied unless
+    /// the record is deleted already).
     pub(crate) async fn apply_change(
         &self,
         change: Change,
@@ -115,39 +116,53 @@ impl<S: DirectorySyncStore> DirectorySync<S> {
             .last_change(change.id())
             .await
             .map_err(SyncError::Store)?;
-        if let (Some(last), Some(at)) = (last, at)
-            && !last.is_superseded_by(at, change.deleting())
-        {
-            return Ok(Outcome::Stale);
-        }
-        match &change {
-            Change::User(user) => {
+        let verdict = if change.deleting() {
+            AppliedChange::delete(last, at)
+        } else {
+            AppliedChange::update(last, at)
+        };
+        let mut applied = last.unwrap_or_default();
+        match (&change, verdict) {
+            (_, Verdict::Stale) => return Ok(Outcome::Stale),
+            (Change::User(user), verdict) => {
+                if verdict == Verdict::ApplyDeleted && self.policy == DeletePolicy::Delete {
+                    return Ok(Outcome::Stale);
+                }
                 store.upsert_user(user).await.map_err(SyncError::Store)?;
-                if user.active == Some(false) {
+                if user.active == Some(false) || verdict == Verdict::ApplyDeleted {
                     store
                         .deactivate_user(&user.id)
                         .await
                         .map_err(SyncError::Store)?;
                 }
+                applied.updated_at = at.or(applied.updated_at);
             }
-            Change::UserDeleted(id) => match self.policy {
-                DeletePolicy::Deactivate => store.deactivate_user(id).await,
-                DeletePolicy::Delete => store.delete_user(id).await,
+            (Change::Group(group), Verdict::Apply) => {
+                store.upsert_group(group).await.map_err(SyncError::Store)?;
+                applied.updated_at = at.or(applied.updated_at);
             }
-            .map_err(SyncError::Store)?,
-            Change::Group(group) => store.upsert_group(group).await.map_err(SyncError::Store)?,
-            Change::GroupDeleted(id) => store.delete_group(id).await.map_err(SyncError::Store)?,
-        }
-        if let Some(at) = at.or(last.map(|last| last.at)) {
-            let applied = AppliedChange {
-                at,
-                deleted: change.deleting(),
-            };
-            store
-                .record_change(change.id(), applied)
-                .await
+            (Change::Group(_), _) => return Ok(Outcome::Stale),
+            (Change::UserDeleted(id), _) => {
+                match self.policy {
+                    DeletePolicy::Deactivate => store.deactivate_user(id).await,
+                    DeletePolicy::Delete => store.delete_user(id).await,
+                }
                 .map_err(SyncError::Store)?;
+                applied.deleted_at = at
+                    .or(applied.updated_at)
+                    .or(Some(OffsetDateTime::UNIX_EPOCH));
+            }
+            (Change::GroupDeleted(id), _) => {
+                store.delete_group(id).await.map_err(SyncError::Store)?;
+                applied.deleted_at = at
+                    .or(applied.updated_at)
+                    .or(Some(OffsetDateTime::UNIX_EPOCH));
+            }
         }
+        store
+            .record_change(change.id(), applied)
+            .await
+            .map_err(SyncError::Store)?;
         Ok(Outcome::Applied)
     }
 }

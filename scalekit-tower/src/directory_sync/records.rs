@@ -83,22 +83,56 @@ impl SyncedGroup {
     }
 }
 
-/// The last change the helper applied to a user or group: when it happened
-/// at the source and whether it removed the record. An older change than
-/// this one changes nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the helper last applied to a user or group: when its newest
+/// update and its deletion happened at the source. A change older than
+/// these changes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AppliedChange {
-    /// When the change happened (the event's `occurred_at`, or the read's
-    /// `updated_at`).
-    pub at: OffsetDateTime,
-    /// Whether it was a deletion.
-    pub deleted: bool,
+    /// When the newest applied update happened (the event's `occurred_at`,
+    /// or the read's `updated_at`).
+    pub updated_at: Option<OffsetDateTime>,
+    /// When the record was deleted, if it was.
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+/// What the guard lets an incoming change do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Apply it.
+    Apply,
+    /// Apply its attributes, but the record stays deleted (a user kept
+    /// inactive): the deletion is newer.
+    ApplyDeleted,
+    /// A newer change was applied: nothing to do.
+    Stale,
 }
 
 impl AppliedChange {
-    /// Whether a change at `at` (a deletion if `deleting`) comes after this
-    /// one: later wins; at the same instant a deletion wins over an update.
-    pub fn is_superseded_by(&self, at: OffsetDateTime, deleting: bool) -> bool {
-        at > self.at || (at == self.at && deleting && !self.deleted)
+    /// The verdict on an update at `at`: older than the newest applied update
+    /// is stale; older than a deletion applies only as deleted.
+    pub(crate) fn update(last: Option<Self>, at: Option<OffsetDateTime>) -> Verdict {
+        let (Some(last), Some(at)) = (last, at) else {
+            return match last.and_then(|last| last.deleted_at) {
+                Some(_) => Verdict::ApplyDeleted,
+                None => Verdict::Apply,
+            };
+        };
+        if last.updated_at.is_some_and(|updated| updated >= at) {
+            Verdict::Stale
+        } else if last.deleted_at.is_some() {
+            Verdict::ApplyDeleted
+        } else {
+            Verdict::Apply
+        }
+    }
+
+    /// The verdict on a deletion at `at`: a repeat of an applied deletion is
+    /// stale; otherwise a deletion always applies (it wins over updates).
+    pub(crate) fn delete(last: Option<Self>, at: Option<OffsetDateTime>) -> Verdict {
+        match (last.and_then(|last| last.deleted_at), at) {
+            (Some(deleted), Some(at)) if deleted >= at => Verdict::Stale,
+            (Some(_), None) => Verdict::Stale,
+            _ => Verdict::Apply,
+        }
     }
 }

@@ -48,31 +48,34 @@ async fn an_older_update_changes_nothing_and_a_repeat_is_stale() {
 }
 
 #[tokio::test]
-async fn a_delete_wins_over_an_older_or_simultaneous_update() {
+async fn a_delete_wins_over_an_older_update_in_any_arrival_order() {
     for policy in [DeletePolicy::Deactivate, DeletePolicy::Delete] {
         let sync = DirectorySync::new(InMemoryDirectory::new()).delete_policy(policy);
-        sync.apply(&user("user_created", T1, "Jane", true, &[]))
-            .await
-            .unwrap();
         let deleted = event(
             "user_deleted",
             T3,
             json!({"id": "diruser_1", "email": "jane@acme.test"}),
         );
+        // The deletion overtakes the creation and an update.
         assert_eq!(sync.apply(&deleted).await.unwrap(), Outcome::Applied);
+        assert_eq!(sync.apply(&deleted).await.unwrap(), Outcome::Stale);
         let late = user("user_updated", T2, "Janet", true, &[]);
-        assert_eq!(sync.apply(&late).await.unwrap(), Outcome::Stale);
-        let same_time = user("user_updated", T3, "Janet", true, &[]);
-        assert_eq!(sync.apply(&same_time).await.unwrap(), Outcome::Stale);
+        let later_still = user("user_created", T1, "Jane", true, &[]);
         match policy {
             DeletePolicy::Deactivate => {
+                // The user's attributes arrive, but it stays inactive.
+                assert_eq!(sync.apply(&late).await.unwrap(), Outcome::Applied);
+                assert_eq!(sync.apply(&later_still).await.unwrap(), Outcome::Stale);
                 let kept = sync.store().user("diruser_1").unwrap();
                 assert_eq!(
                     (kept.active, kept.given_name.as_deref()),
-                    (Some(false), Some("Jane"))
+                    (Some(false), Some("Janet"))
                 );
             }
-            _ => assert!(sync.store().user("diruser_1").is_none()),
+            _ => {
+                assert_eq!(sync.apply(&late).await.unwrap(), Outcome::Stale);
+                assert!(sync.store().user("diruser_1").is_none());
+            }
         }
     }
 }
