@@ -72,7 +72,12 @@ pub(crate) fn directory_json(state: &AppState, directory: &Directory) -> Value {
                 .collect::<Vec<_>>(),
         })
     });
-    if let (Ok(Value::Object(contents)), Some(map)) = (contents, json.as_object_mut()) {
+    if let (Ok(Value::Object(mut contents)), Some(map)) = (contents, json.as_object_mut()) {
+        // Unset times are left out, as protobuf JSON does.
+        contents.retain(|_, value| !value.is_null());
+        if let Some(Value::Object(stats)) = contents.get_mut("stats") {
+            stats.retain(|_, value| !value.is_null());
+        }
         map.extend(contents);
         map.insert(
             "directory_endpoint".into(),

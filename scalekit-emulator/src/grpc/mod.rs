@@ -9,6 +9,7 @@
 //! The messages come from `proto/` (compiled by `build.rs`).
 
 mod convert;
+mod directories;
 mod middleware;
 mod organizations;
 mod status;
@@ -63,7 +64,7 @@ pub(crate) fn classify(path: &str) -> Endpoint {
             Endpoint::UpdateOrganizationSettings
         }
         (status_reads::CONNECTIONS, "ListConnections") => Endpoint::ListConnections,
-        (status_reads::DIRECTORIES, "ListDirectories") => Endpoint::ListDirectories,
+        (directories::SERVICE, "ListDirectories") => Endpoint::ListDirectories,
         (status_reads::DOMAINS, "ListDomains") => Endpoint::ListDomains,
         _ => Endpoint::Other,
     }
@@ -83,8 +84,8 @@ pub(crate) fn router(state: AppState) -> Router {
             ConnectionServiceServer::new(status_reads::StatusReads(state.clone())),
         )
         .route_service(
-            &calls(status_reads::DIRECTORIES),
-            DirectoryServiceServer::new(status_reads::StatusReads(state.clone())),
+            &calls(directories::SERVICE),
+            DirectoryServiceServer::new(directories::Directories(state.clone())),
         )
         .route_service(
             &calls(status_reads::DOMAINS),

@@ -1,16 +1,13 @@
-//! The status reads: `ConnectionService/ListConnections`,
-//! `DirectoryService/ListDirectories` and `DomainService/ListDomains`.
+//! The status reads: `ConnectionService/ListConnections` and
+//! `DomainService/ListDomains` (`DirectoryService` is in `directories`).
 
 use tonic::{Request, Response, Status};
 
 use crate::api::errors::ApiError;
-use crate::api::{connections, directories, domains};
+use crate::api::{connections, domains};
 use crate::grpc::convert;
 use crate::grpc::proto::scalekit::v1::connections::{
     ListConnectionsRequest, ListConnectionsResponse, connection_service_server::ConnectionService,
-};
-use crate::grpc::proto::scalekit::v1::directories::{
-    ListDirectoriesRequest, ListDirectoriesResponse, directory_service_server::DirectoryService,
 };
 use crate::grpc::proto::scalekit::v1::domains::{
     DomainType, ListDomainRequest, ListDomainResponse, domain_service_server::DomainService,
@@ -20,12 +17,10 @@ use crate::state::AppState;
 
 /// `ConnectionService`'s full name.
 pub(super) const CONNECTIONS: &str = "scalekit.v1.connections.ConnectionService";
-/// `DirectoryService`'s full name.
-pub(super) const DIRECTORIES: &str = "scalekit.v1.directories.DirectoryService";
 /// `DomainService`'s full name.
 pub(super) const DOMAINS: &str = "scalekit.v1.domains.DomainService";
 
-/// The three services over the emulator's state.
+/// The two services over the emulator's state.
 #[derive(Debug, Clone)]
 pub(super) struct StatusReads(pub(super) AppState);
 
@@ -55,19 +50,6 @@ impl ConnectionService for StatusReads {
         )?;
         Ok(Response::new(ListConnectionsResponse {
             connections: connections.iter().map(convert::connection).collect(),
-        }))
-    }
-}
-
-#[tonic::async_trait]
-impl DirectoryService for StatusReads {
-    async fn list_directories(
-        &self,
-        request: Request<ListDirectoriesRequest>,
-    ) -> Result<Response<ListDirectoriesResponse>, Status> {
-        let directories = directories::list(&self.0, &request.into_inner().organization_id)?;
-        Ok(Response::new(ListDirectoriesResponse {
-            directories: directories.iter().map(convert::directory).collect(),
         }))
     }
 }
