@@ -8,6 +8,8 @@
 //!                   [--domain-verification verified|failed]
 //!                   [--webhook-url URL]... [--webhook-secret whsec_...]
 //!                   [--webhook-retry-scale FACTOR] [--tls]
+//! scalekit-emulator idp push --organization org_... [--users N] [--groups N]
+//!                   [--directory dir_... --token SECRET] [--url URL]
 //! ```
 //!
 //! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
@@ -19,13 +21,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use scalekit_emulator::{Emulator, EmulatorBuilder, VerificationOutcome, demo};
+
+mod idp;
 
 /// Runs a local Scalekit (token endpoint, REST API, admin portal) on 127.0.0.1.
 #[derive(Parser)]
 #[command(name = "scalekit-emulator", version)]
 struct Args {
+    /// Instead of serving, play another part against a running emulator.
+    #[command(subcommand)]
+    part: Option<Part>,
+
     /// Port to listen on (0 picks a free port; an empty PORT counts as unset).
     #[arg(long, env = "PORT", default_value = "8787", value_name = "N", value_parser = port)]
     port: u16,
@@ -85,6 +93,24 @@ struct Args {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate from a CA made at start; prints SCALEKIT_CA_FILE, the CA to trust.
     #[arg(long)]
     tls: bool,
+}
+
+/// The parts other than the server.
+#[derive(Subcommand)]
+enum Part {
+    /// Play a customer's identity provider (SCIM directory sync).
+    Idp {
+        /// What to do.
+        #[command(subcommand)]
+        action: IdpAction,
+    },
+}
+
+/// `idp` actions.
+#[derive(Subcommand)]
+enum IdpAction {
+    /// Provision users and groups over SCIM into a directory.
+    Push(idp::PushArgs),
 }
 
 /// `--domain-verification` values.
@@ -155,7 +181,19 @@ impl Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(Part::Idp {
+        action: IdpAction::Push(push),
+    }) = args.part.take()
+    {
+        return match idp::push(push).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("scalekit-emulator idp push: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
