@@ -3,6 +3,7 @@
 //! post to their parent window. It uses the store, and the API layer's
 //! error shape and request reading.
 
+pub(crate) mod directory;
 pub(crate) mod domains;
 pub(crate) mod events;
 pub(crate) mod modules;
@@ -21,6 +22,8 @@ use crate::state::AppState;
 pub(crate) const PAGE: &str = "/magicLink/{id}";
 /// `POST` an SSO or directory toggle.
 pub(crate) const TOGGLE: &str = "/magicLink/{id}/features";
+/// `POST` a new SCIM token for the directory.
+pub(crate) const DIRECTORY_TOKEN: &str = "/magicLink/{id}/directory/token";
 /// `POST` a new domain.
 pub(crate) const DOMAINS: &str = "/magicLink/{id}/domains";
 /// `POST` a domain verification.
@@ -33,6 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(PAGE, get(page::portal_page))
         .route(TOGGLE, post(toggles::toggle_feature))
+        .route(DIRECTORY_TOKEN, post(directory::new_token))
         .route(DOMAINS, post(domains::add_domain))
         .route(DOMAIN_VERIFY, post(domains::verify_domain))
         .route(DOMAIN, delete(domains::delete_domain))
