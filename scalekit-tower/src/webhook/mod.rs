@@ -69,7 +69,6 @@ mod envelope;
 mod error;
 mod event;
 mod idempotency;
-mod log_text;
 mod memory_store;
 mod secret;
 mod service;
