@@ -215,6 +215,7 @@ mod format;
 mod grpc;
 mod portal;
 mod router;
+mod scim;
 mod serve;
 mod start_error;
 mod state;

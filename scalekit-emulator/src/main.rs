@@ -8,6 +8,8 @@
 //!                   [--domain-verification verified|failed]
 //!                   [--webhook-url URL]... [--webhook-secret whsec_...]
 //!                   [--webhook-retry-scale FACTOR] [--tls]
+//! scalekit-emulator idp push --organization org_... [--users N] [--groups N]
+//!                   [--directory dir_... --token SECRET] [--url URL]
 //! ```
 //!
 //! The client id and secret and the webhook secret can also come from
@@ -23,13 +25,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use scalekit_emulator::{Emulator, EmulatorBuilder, VerificationOutcome, demo};
+
+mod idp;
 
 /// Runs a local Scalekit (token endpoint, REST API, admin portal) on 127.0.0.1.
 #[derive(Parser)]
 #[command(name = "scalekit-emulator", version)]
 struct Args {
+    /// Instead of serving, play another part against a running emulator.
+    #[command(subcommand)]
+    part: Option<Part>,
+
     /// Port to listen on (0 picks a free port; an empty PORT counts as unset).
     #[arg(long, env = "PORT", default_value = "8787", value_name = "N", value_parser = port)]
     port: u16,
@@ -101,6 +109,24 @@ struct Args {
     tls: bool,
 }
 
+/// The parts other than the server.
+#[derive(Subcommand)]
+enum Part {
+    /// Play a customer's identity provider (SCIM directory sync).
+    Idp {
+        /// What to do.
+        #[command(subcommand)]
+        action: IdpAction,
+    },
+}
+
+/// `idp` actions.
+#[derive(Subcommand)]
+enum IdpAction {
+    /// Provision users and groups over SCIM into a directory.
+    Push(idp::PushArgs),
+}
+
 /// `--domain-verification` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum DomainVerification {
@@ -169,7 +195,19 @@ impl Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(Part::Idp {
+        action: IdpAction::Push(push),
+    }) = args.part.take()
+    {
+        return match idp::push(push).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("scalekit-emulator idp push: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     // Listening before the server starts, so a SIGTERM sent as soon as the
     // `SCALEKIT_*` lines appear still stops it cleanly.
     let stop = StopSignal::listen();

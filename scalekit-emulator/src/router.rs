@@ -17,7 +17,7 @@ use crate::api::fault_injection::inject_faults;
 use crate::deadlines::read_body_in_time;
 use crate::state::AppState;
 use crate::store::counters::Endpoint;
-use crate::{api, grpc, portal};
+use crate::{api, grpc, portal, scim};
 
 /// Builds the application for one emulator.
 pub(crate) fn router(state: AppState) -> Router {
@@ -40,6 +40,7 @@ pub(crate) fn router(state: AppState) -> Router {
 fn http_router(state: AppState) -> Router {
     api::router(state.clone())
         .merge(portal::router())
+        .merge(scim::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -32,6 +32,7 @@ fn recorder() -> (ChangeObserver, Seen) {
             | Change::DomainVerified(d)
             | Change::DomainVerificationFailed(d)
             | Change::DomainDeleted(d) => d.to_json(),
+            Change::DirectoryRecord(r) => r.data.clone(),
         };
         lock(&sink).push((
             change.event_type().to_owned(),

@@ -10,7 +10,7 @@ use crate::store::connections::Connection;
 use crate::store::directories::Directory;
 use crate::store::domains::Domain;
 use crate::webhooks::{
-    ConnectionData, DirectoryData, Dispatcher, DomainData, Event, OrganizationData,
+    ConnectionData, DirectoryData, Dispatcher, DomainData, Event, OrganizationData, RecordEvent,
 };
 
 /// A change observer that delivers every change as a webhook.
@@ -38,6 +38,13 @@ fn event(change: &Change) -> Event {
         Change::DomainVerified(d) => Event::DomainVerificationSucceeded(domain(d)),
         Change::DomainVerificationFailed(d) => Event::DomainVerificationFailed(domain(d)),
         Change::DomainDeleted(d) => Event::DomainDeleted(domain(d)),
+        Change::DirectoryRecord(r) => Event::DirectoryRecord(RecordEvent {
+            event_type: r.kind.event_type(),
+            object: r.kind.object(),
+            display_name: r.kind.display_name(),
+            organization_id: r.organization_id.clone(),
+            data: r.data.clone(),
+        }),
     }
 }
 

@@ -54,6 +54,9 @@ mod client;
 mod config;
 mod connection;
 mod directory;
+mod directory_listing;
+#[cfg(feature = "webhook")]
+pub mod directory_sync;
 mod domain;
 mod endpoint;
 mod error;
@@ -96,6 +99,10 @@ pub use config::{
 };
 pub use connection::{ConnectionProvider, ConnectionStatus, ConnectionType, SsoConnection};
 pub use directory::{Directory, DirectoryProvider, DirectoryStatus, DirectoryType};
+pub use directory_listing::{
+    DirectoryGroup, DirectoryGroupPage, DirectoryListOptions, DirectoryUser, DirectoryUserPage,
+    MAX_DIRECTORY_PAGE_SIZE,
+};
 pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
 pub use endpoint::BrowserEndpoint;
 pub use error::{ApiError, Error};

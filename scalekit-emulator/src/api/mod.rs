@@ -4,6 +4,7 @@
 
 pub(crate) mod connections;
 pub(crate) mod directories;
+pub(crate) mod directory_members;
 pub(crate) mod domains;
 pub(crate) mod errors;
 pub(crate) mod extract;
@@ -55,6 +56,17 @@ pub(crate) const PORTAL_LINKS: &str = "/api/v1/organizations/{id}/portal_links";
 pub(crate) const CONNECTIONS: &str = "/api/v1/connections";
 /// `GET` an organization's directories.
 pub(crate) const DIRECTORIES: &str = "/api/v1/organizations/{id}/directories";
+/// `GET` one directory; `PATCH` `{directory_id}:enable|disable`.
+pub(crate) const DIRECTORY: &str = "/api/v1/organizations/{id}/directories/{directory_id}";
+/// `POST` a directory's SCIM secret (`secrets`, `secrets:regenerate`).
+pub(crate) const DIRECTORY_ACTION: &str =
+    "/api/v1/organizations/{id}/directories/{directory_id}/{action}";
+/// `GET` a directory's users.
+pub(crate) const DIRECTORY_USERS: &str =
+    "/api/v1/organizations/{id}/directories/{directory_id}/users";
+/// `GET` a directory's groups.
+pub(crate) const DIRECTORY_GROUPS: &str =
+    "/api/v1/organizations/{id}/directories/{directory_id}/groups";
 /// `GET` (list) and `POST` (create) an organization's domains.
 pub(crate) const DOMAINS: &str = "/api/v1/organizations/{id}/domains";
 
@@ -105,7 +117,23 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route(ORGANIZATION_SETTINGS, patch(organizations::update_settings))
         .route(PORTAL_LINKS, put(portal_links::generate_portal_link))
         .route(CONNECTIONS, get(connections::list_connections))
-        .route(DIRECTORIES, get(directories::list_directories))
+        .route(
+            DIRECTORIES,
+            get(directories::list_directories).post(directories::create_directory),
+        )
+        .route(
+            DIRECTORY,
+            get(directories::get_directory).patch(directories::toggle_directory),
+        )
+        .route(DIRECTORY_ACTION, post(directories::directory_secret))
+        .route(
+            DIRECTORY_USERS,
+            get(directory_members::list_directory_users),
+        )
+        .route(
+            DIRECTORY_GROUPS,
+            get(directory_members::list_directory_groups),
+        )
         .route(
             DOMAINS,
             get(domains::list_domains).post(domains::create_domain),

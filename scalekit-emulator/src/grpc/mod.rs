@@ -10,11 +10,11 @@
 
 mod connections;
 mod convert;
+mod directories;
 mod domains;
 mod middleware;
 mod organizations;
 mod status;
-mod status_reads;
 
 use axum::Router;
 use axum::http::{HeaderMap, header};
@@ -79,7 +79,7 @@ pub(crate) fn classify(path: &str) -> Endpoint {
         (connections::SERVICE, "CreateConnection") => Endpoint::CreateConnection,
         (connections::SERVICE, "DeleteConnection") => Endpoint::DeleteConnection,
         (connections::SERVICE, "ListAppConnections") => Endpoint::ListAppConnections,
-        (status_reads::DIRECTORIES, "ListDirectories") => Endpoint::ListDirectories,
+        (directories::SERVICE, "ListDirectories") => Endpoint::ListDirectories,
         (domains::SERVICE, "ListDomains") => Endpoint::ListDomains,
         (domains::SERVICE, "CreateDomain") => Endpoint::CreateDomain,
         (domains::SERVICE, "GetDomain") => Endpoint::GetDomain,
@@ -103,8 +103,8 @@ pub(crate) fn router(state: AppState) -> Router {
             ConnectionServiceServer::new(connections::Connections(state.clone())),
         )
         .route_service(
-            &calls(status_reads::DIRECTORIES),
-            DirectoryServiceServer::new(status_reads::StatusReads(state.clone())),
+            &calls(directories::SERVICE),
+            DirectoryServiceServer::new(directories::Directories(state.clone())),
         )
         .route_service(
             &calls(domains::SERVICE),

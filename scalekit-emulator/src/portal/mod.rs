@@ -3,6 +3,7 @@
 //! post to their parent window. It uses the store, and the API layer's
 //! error shape and request reading.
 
+pub(crate) mod directory;
 pub(crate) mod domains;
 pub(crate) mod events;
 pub(crate) mod modules;
@@ -24,6 +25,8 @@ pub(crate) const PAGE: &str = "/magicLink/{id}";
 pub(crate) const SESSION: &str = "/magicLink/{id}/session";
 /// `POST` an SSO or directory toggle.
 pub(crate) const TOGGLE: &str = "/magicLink/{id}/features";
+/// `POST` a new SCIM token for the directory.
+pub(crate) const DIRECTORY_TOKEN: &str = "/magicLink/{id}/directory/token";
 /// `POST` a new domain.
 pub(crate) const DOMAINS: &str = "/magicLink/{id}/domains";
 /// `POST` a domain verification.
@@ -37,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route(PAGE, get(page::portal_page))
         .route(SESSION, get(session_cookie::check_session))
         .route(TOGGLE, post(toggles::toggle_feature))
+        .route(DIRECTORY_TOKEN, post(directory::new_token))
         .route(DOMAINS, post(domains::add_domain))
         .route(DOMAIN_VERIFY, post(domains::verify_domain))
         .route(DOMAIN, delete(domains::delete_domain))

@@ -79,10 +79,24 @@ pub(crate) async fn portal_page(
                 state.config.session_lifetime,
                 state.config.session_warning_before,
             );
+            let scim_endpoint =
+                crate::api::directories::endpoint(&state, &organization.directory_id);
+            let scim_token_hint = state
+                .store
+                .read_directory(&organization.directory_id, |contents| {
+                    contents
+                        .secret
+                        .as_ref()
+                        .map(|secret| secret.suffix().to_owned())
+                })
+                .ok()
+                .flatten();
             let page = SessionPage {
                 key: &key,
                 session: &session,
                 organization: &organization,
+                scim_endpoint,
+                scim_token_hint,
             };
             page.html(&nonce, &origins, vocabulary, lead)
         }
@@ -155,6 +169,10 @@ struct SessionPage<'a> {
     key: &'a str,
     session: &'a Session,
     organization: &'a Organization,
+    /// The directory's SCIM base URL.
+    scim_endpoint: String,
+    /// The last characters of its current token, if it has one.
+    scim_token_hint: Option<String>,
 }
 
 impl SessionPage<'_> {
@@ -180,6 +198,7 @@ impl SessionPage<'_> {
                 "failure": events::load_failure(vocabulary),
                 "toggleUrl": format!("/magicLink/{}/features", self.key),
                 "domainsUrl": format!("/magicLink/{}/domains", self.key),
+                "directoryTokenUrl": format!("/magicLink/{}/directory/token", self.key),
                 "secret": self.session.secret,
                 "warning": events::session_warning(vocabulary, organization_id, &expiry),
                 "expiry": events::session_expiry(vocabulary, organization_id, &expiry),
@@ -234,6 +253,8 @@ impl SessionPage<'_> {
                 "expiry": expiry,
                 "toggle_sections": toggle_sections,
                 "show_domains": modules.domains,
+                "scim_endpoint": modules.directory.then_some(&self.scim_endpoint),
+                "scim_token_hint": self.scim_token_hint,
                 "domains": domain_views(&organization.domains),
                 "extra_features": extra_features,
             }),

@@ -31,6 +31,7 @@ use time::OffsetDateTime;
 
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
+use crate::store::directory_changes::DirectoryRecordChange;
 use crate::store::domains::Domain;
 use crate::store::locking::lock;
 use crate::store::organizations::Organization;
@@ -69,6 +70,8 @@ pub(crate) enum Change {
     DomainVerificationFailed(Domain),
     /// A domain was removed (the record as it was).
     DomainDeleted(Domain),
+    /// A SCIM call created, changed or removed a directory user or group.
+    DirectoryRecord(DirectoryRecordChange),
 }
 
 impl Change {
@@ -87,6 +90,7 @@ impl Change {
             | Self::DomainVerified(d)
             | Self::DomainVerificationFailed(d)
             | Self::DomainDeleted(d) => &d.organization_id,
+            Self::DirectoryRecord(r) => &r.organization_id,
         }
     }
 
@@ -107,6 +111,7 @@ impl Change {
             Self::DomainVerified(_) => "organization.domain_dns_verification_success",
             Self::DomainVerificationFailed(_) => "organization.domain_dns_verification_failed",
             Self::DomainDeleted(_) => "organization.domain_deleted",
+            Self::DirectoryRecord(r) => r.kind.event_type(),
         }
     }
 }

@@ -13,6 +13,11 @@ pub(crate) mod changes;
 pub(crate) mod connections;
 pub(crate) mod counters;
 pub(crate) mod directories;
+pub(crate) mod directory_access;
+pub(crate) mod directory_book;
+pub(crate) mod directory_changes;
+pub(crate) mod directory_records;
+pub(crate) mod directory_secrets;
 pub(crate) mod domains;
 pub(crate) mod fault_queue;
 pub(crate) mod locking;
@@ -22,11 +27,13 @@ pub(crate) mod parent_origins;
 pub(crate) mod portal_sessions;
 pub(crate) mod tokens;
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use crate::store::changes::{Change, ChangeFeed, ChangeObserver};
 use crate::store::counters::Counters;
+use crate::store::directory_book::DirectoryContents;
 use crate::store::domains::{Domain, VerificationOutcome, VerificationStatus};
 use crate::store::fault_queue::FaultQueue;
 use crate::store::locking::{lock, read, write};
@@ -54,6 +61,8 @@ pub(crate) struct Store {
     portal: Mutex<PortalSessions>,
     tokens: Mutex<Tokens>,
     origins: RwLock<ParentOrigins>,
+    /// Directory contents (users, groups, SCIM secret) by directory id.
+    directories: Mutex<BTreeMap<String, DirectoryContents>>,
     /// Armed faults and queued domain-verification outcomes.
     pub(crate) faults: FaultQueue,
     /// What the emulator has seen.
@@ -80,6 +89,7 @@ impl Store {
             portal: Mutex::default(),
             tokens: Mutex::default(),
             origins: RwLock::new(seed.origins),
+            directories: Mutex::default(),
             faults: FaultQueue::new(seed.default_verification),
             counters: Counters::default(),
             feed: ChangeFeed::new(observers),

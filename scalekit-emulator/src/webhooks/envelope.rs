@@ -9,6 +9,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+use super::record_event::RecordEvent;
 use crate::format::ids;
 use crate::format::timefmt::rfc3339;
 
@@ -41,6 +42,8 @@ pub(crate) enum Event {
     DomainVerificationFailed(DomainData),
     /// `organization.domain_deleted`.
     DomainDeleted(DomainData),
+    /// `organization.directory.user_*|group_*`.
+    DirectoryRecord(RecordEvent),
 }
 
 impl Event {
@@ -60,6 +63,7 @@ impl Event {
             Self::DomainVerificationSucceeded(_) => "organization.domain_dns_verification_success",
             Self::DomainVerificationFailed(_) => "organization.domain_dns_verification_failed",
             Self::DomainDeleted(_) => "organization.domain_deleted",
+            Self::DirectoryRecord(r) => r.event_type,
         }
     }
 
@@ -71,6 +75,7 @@ impl Event {
             | Self::SsoDisabled(_)
             | Self::SsoDeleted(_) => "Connection",
             Self::DirectoryEnabled(_) | Self::DirectoryDisabled(_) => "Directory",
+            Self::DirectoryRecord(r) => r.object,
             _ => "Organization",
         }
     }
@@ -91,6 +96,7 @@ impl Event {
             Self::DomainVerificationSucceeded(_) => "Organization Domain DNS Verification Success",
             Self::DomainVerificationFailed(_) => "Organization Domain DNS Verification Failed",
             Self::DomainDeleted(_) => "Organization Domain Deleted",
+            Self::DirectoryRecord(r) => r.display_name,
         }
     }
 
@@ -109,6 +115,7 @@ impl Event {
             | Self::DomainVerificationSucceeded(d)
             | Self::DomainVerificationFailed(d)
             | Self::DomainDeleted(d) => &d.organization_id,
+            Self::DirectoryRecord(r) => &r.organization_id,
         }
     }
 
@@ -134,6 +141,7 @@ impl Event {
                 }
                 value
             }),
+            Self::DirectoryRecord(r) => Ok(r.data.clone()),
         };
         // Plain structs of strings, booleans and maps with string keys
         // always serialize.

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod https;
+pub mod scim;
 pub mod sdk;
 pub mod webhooks;
 

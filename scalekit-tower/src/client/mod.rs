@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod directories;
 mod organizations;
 mod portal_links;
 mod status;

@@ -70,6 +70,24 @@ fn typed_data(event_type: &str, data: Option<&RawValue>) -> Result<EventData, We
         "organization.domain_dns_verification_failed" => {
             EventData::DomainDnsVerificationFailed(typed(event_type, data)?)
         }
+        "organization.directory.user_created" => {
+            EventData::DirectoryUserCreated(typed(event_type, data)?)
+        }
+        "organization.directory.user_updated" => {
+            EventData::DirectoryUserUpdated(typed(event_type, data)?)
+        }
+        "organization.directory.user_deleted" => {
+            EventData::DirectoryUserDeleted(typed(event_type, data)?)
+        }
+        "organization.directory.group_created" => {
+            EventData::DirectoryGroupCreated(typed(event_type, data)?)
+        }
+        "organization.directory.group_updated" => {
+            EventData::DirectoryGroupUpdated(typed(event_type, data)?)
+        }
+        "organization.directory.group_deleted" => {
+            EventData::DirectoryGroupDeleted(typed(event_type, data)?)
+        }
         _ => EventData::Other {
             event_type: event_type.to_owned(),
             data: typed(event_type, data)?,

@@ -4,6 +4,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+use super::directory_data::{DirectoryGroupData, DirectoryUserData, DirectoryUserDeletedData};
 
 /// One verified webhook delivery: the envelope's fields and its typed
 /// [`EventData`].
@@ -88,8 +89,8 @@ impl WebhookEvent {
 
 /// The `data` of an event, typed by the event's `type`.
 ///
-/// Types this crate does not model (users, roles, directory users and groups,
-/// types Scalekit adds later) arrive as [`EventData::Other`], never as an error.
+/// Types this crate does not model (users, roles, types Scalekit adds
+/// later) arrive as [`EventData::Other`], never as an error.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventData {
@@ -119,6 +120,18 @@ pub enum EventData {
     DomainDnsVerificationSucceeded(DomainData),
     /// `organization.domain_dns_verification_failed`.
     DomainDnsVerificationFailed(DomainData),
+    /// `organization.directory.user_created`.
+    DirectoryUserCreated(DirectoryUserData),
+    /// `organization.directory.user_updated` (a deactivation too: `active` false).
+    DirectoryUserUpdated(DirectoryUserData),
+    /// `organization.directory.user_deleted`.
+    DirectoryUserDeleted(DirectoryUserDeletedData),
+    /// `organization.directory.group_created`.
+    DirectoryGroupCreated(DirectoryGroupData),
+    /// `organization.directory.group_updated`.
+    DirectoryGroupUpdated(DirectoryGroupData),
+    /// `organization.directory.group_deleted`.
+    DirectoryGroupDeleted(DirectoryGroupData),
     /// Any other event type, with its `data` as JSON (`Null` when absent).
     Other {
         /// The event type.

@@ -64,6 +64,7 @@
 
 mod body;
 mod data;
+mod directory_data;
 mod envelope;
 mod error;
 mod event;
@@ -75,6 +76,10 @@ mod signature;
 mod verifier;
 
 pub use data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+pub use directory_data::{
+    DirectoryGroupData, DirectoryGroupRef, DirectoryRole, DirectoryUserData,
+    DirectoryUserDeletedData,
+};
 pub use error::WebhookError;
 pub use event::{EventData, WebhookEvent, parse_event_time};
 pub use idempotency::{
@@ -87,3 +92,9 @@ pub use signature::{
     HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP, MAX_WEBHOOK_ID_LEN,
 };
 pub use verifier::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE, WebhookVerifier};
+
+/// Parses an event body as a verified delivery would, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn parse_event_for_tests(body: &str) -> WebhookEvent {
+    envelope::parse_event("msg_test", body.as_bytes()).expect("a valid event")
+}

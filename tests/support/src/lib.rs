@@ -8,6 +8,7 @@ pub mod portal;
 pub mod proxy;
 #[cfg(doctest)]
 mod readme;
+pub mod scim;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -160,4 +160,25 @@
       });
     }
   }
+
+  // Directory section: a new SCIM token, shown once.
+  var tokenButton = document.getElementById("scim-token-generate");
+  if (tokenButton) {
+    tokenButton.addEventListener("click", function () {
+      if (expired) return;
+      setStatus(config.text.saving);
+      send("POST", session.directoryTokenUrl).then(function (result) {
+        if (result.ok) {
+          document.getElementById("scim-endpoint").textContent = result.body.endpoint;
+          document.getElementById("scim-token").textContent = result.body.token;
+          tokenButton.textContent = "Regenerate token";
+          setStatus(result.body.status_text);
+        } else {
+          failed(result);
+        }
+      }).catch(function () {
+        setStatus(config.text.unreachable);
+      });
+    });
+  }
 })(JSON.parse(document.getElementById("portal-config").textContent));

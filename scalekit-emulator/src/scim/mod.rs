@@ -1,0 +1,60 @@
+//! A SCIM 2.0 server (RFC 7643/7644) for each directory, at its
+//! `directory_endpoint` (`/api/v1/directories/{dir}/scim/v2`), as identity
+//! providers (Okta, Entra ID, ...) call it: Users and Groups with create,
+//! get, list (filter, paging), replace, PATCH and delete, the discovery
+//! endpoints, and SCIM errors. Every call needs the directory's current
+//! secret as its bearer token. Writes go through the store, which records
+//! the `organization.directory.*` change each makes.
+
+mod attribute;
+mod discovery;
+mod error;
+mod filter;
+mod groups;
+mod patch;
+mod request;
+mod resources;
+mod users;
+
+use axum::{Router, routing::get};
+
+use crate::state::AppState;
+
+/// The media type of SCIM answers.
+pub(crate) const CONTENT_TYPE: &str = "application/scim+json";
+
+/// The SCIM base path; `{dir}` is the directory id.
+pub(crate) const BASE: &str = "/api/v1/directories/{dir}/scim/v2";
+
+/// The SCIM routes of every directory.
+pub(crate) fn router() -> Router<AppState> {
+    let route = |path: &str| format!("{BASE}{path}");
+    Router::new()
+        .route(&route("/Users"), get(users::list).post(users::create))
+        .route(
+            &route("/Users/{id}"),
+            get(users::get)
+                .put(users::replace)
+                .patch(users::update)
+                .delete(users::delete),
+        )
+        .route(&route("/Groups"), get(groups::list).post(groups::create))
+        .route(
+            &route("/Groups/{id}"),
+            get(groups::get)
+                .put(groups::replace)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route(
+            &route("/ServiceProviderConfig"),
+            get(discovery::service_provider_config),
+        )
+        .route(
+            &route("/ResourceTypes"),
+            get(discovery::list_resource_types),
+        )
+        .route(&route("/ResourceTypes/{id}"), get(discovery::resource_type))
+        .route(&route("/Schemas"), get(discovery::list_schemas))
+        .route(&route("/Schemas/{id}"), get(discovery::schema))
+}
