@@ -63,10 +63,13 @@
 //! `scalekit-axum-extract`.
 
 mod body;
+mod budget;
 mod data;
+mod deadlines;
 mod envelope;
 mod error;
 mod event;
+mod guard;
 mod idempotency;
 mod log_text;
 mod memory_store;
@@ -75,7 +78,9 @@ mod service;
 mod signature;
 mod verifier;
 
+pub use budget::DEFAULT_READ_BUDGET;
 pub use data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+pub use deadlines::{DEFAULT_HANDLER_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use error::WebhookError;
 pub use event::{EventData, WebhookEvent, parse_event_time};
 pub use idempotency::{Claim, IdempotencyStore, StoreError};

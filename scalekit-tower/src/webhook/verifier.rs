@@ -6,8 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Request};
 use http_body::Body;
+use tokio::time::Instant;
 
-use super::body::read_capped;
+use super::body::{ReadBounds, read_bounded};
+use super::budget::ReadBudget;
 use super::envelope::parse_event;
 use super::error::WebhookError;
 use super::event::WebhookEvent;
@@ -205,18 +207,29 @@ impl WebhookVerifier {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let limit = self.inner.max_body_bytes;
+        self.verify_request_within(request, None, None).await
+    }
+
+    /// Like [`verify_request`](Self::verify_request), with the body read
+    /// before `deadline` and its bytes reserved from `budget` until verified.
+    pub(crate) async fn verify_request_within<B>(
+        &self,
+        request: Request<B>,
+        deadline: Option<(Instant, Duration)>,
+        budget: Option<&ReadBudget>,
+    ) -> Result<WebhookEvent, WebhookError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let (parts, body) = request.into_parts();
-        let declared = parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limit as u64) {
-            return Err(WebhookError::BodyTooLarge { limit });
-        }
-        let body = read_capped(body, limit).await?;
-        self.verify(&parts.headers, &body)
+        let bounds = ReadBounds {
+            limit: self.inner.max_body_bytes,
+            deadline,
+            budget,
+        };
+        let body = read_bounded(body, declared_length(&parts.headers), bounds).await?;
+        self.verify(&parts.headers, &body.bytes)
     }
 
     fn check<'h>(
@@ -263,6 +276,14 @@ impl WebhookVerifier {
             Ok(())
         }
     }
+}
+
+/// The request's `Content-Length`, when it is one number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
 }
 
 impl fmt::Debug for WebhookVerifier {
