@@ -67,6 +67,18 @@ fn whole(body: String) -> Stalled {
     StreamBody::new(futures_util::stream::iter([Ok(Frame::data(Bytes::from(body)))]).boxed())
 }
 
+/// Sends `request` and waits (on the paused clock) at most a minute for the
+/// answer: a service without deadlines fails here instead of hanging.
+async fn answered<S>(service: S, request: Request<Stalled>) -> http::Response<String>
+where
+    S: tower::Service<Request<Stalled>, Response = http::Response<String>, Error = Infallible>,
+{
+    tokio::time::timeout(Duration::from_secs(60), service.oneshot(request))
+        .await
+        .expect("the delivery is answered within a minute")
+        .unwrap()
+}
+
 async fn json(response: http::Response<String>) -> serde_json::Value {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     serde_json::from_slice(&body).unwrap()
@@ -100,7 +112,7 @@ async fn a_body_that_stalls_is_answered_408_at_the_read_deadline() {
     let request = signed("msg_slow", &body_of("slow"))
         .body(stalled(b"{\"id\":"))
         .unwrap();
-    let response = service.clone().oneshot(request).await.unwrap();
+    let response = answered(service.clone(), request).await;
     assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
     assert_eq!(started.elapsed(), Duration::from_secs(2));
     assert_eq!(json(response).await["error"], "body_timeout");
@@ -108,7 +120,7 @@ async fn a_body_that_stalls_is_answered_408_at_the_read_deadline() {
     // The same delivery sent whole is handled: the timeout claimed nothing.
     let body = body_of("slow");
     let request = signed("msg_slow", &body).body(whole(body)).unwrap();
-    let response = service.oneshot(request).await.unwrap();
+    let response = answered(service, request).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
@@ -132,7 +144,7 @@ async fn deliveries_read_at_once_hold_at_most_the_budget() {
     // A third is refused at once, before it is read: 503, Retry-After.
     let body = body_of("third");
     let request = signed("msg_third", &body).body(whole(body)).unwrap();
-    let response = service.clone().oneshot(request).await.unwrap();
+    let response = answered(service.clone(), request).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "5");
     assert_eq!(json(response).await["error"], "busy");
@@ -140,17 +152,21 @@ async fn deliveries_read_at_once_hold_at_most_the_budget() {
     let request = signed("msg_chunked", "x")
         .body(stalled(&[b' '; 100]))
         .unwrap();
-    let response = service.clone().oneshot(request).await.unwrap();
+    let response = answered(service.clone(), request).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     // The slow senders time out (408) and give their bytes back: Scalekit's
     // retry then goes through.
     for held in slow {
-        let response = held.await.unwrap().unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(60), held)
+            .await
+            .expect("the slow delivery is answered within a minute")
+            .unwrap()
+            .unwrap();
         assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
     }
     let body = body_of("third");
     let request = signed("msg_third", &body).body(whole(body)).unwrap();
-    let response = service.oneshot(request).await.unwrap();
+    let response = answered(service, request).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 }
 
@@ -188,14 +204,10 @@ async fn deliver_twice(
     let first = signed("msg_flaky", &body)
         .body(whole(body.clone()))
         .unwrap();
-    // Bounded: on a service without a handler deadline, the hang fails here.
-    let first = tokio::time::timeout(Duration::from_secs(60), service.clone().oneshot(first))
-        .await
-        .expect("the delivery is answered")
-        .unwrap();
+    let first = answered(service.clone(), first).await;
     let elapsed = started.elapsed();
     let retry = signed("msg_flaky", &body).body(whole(body)).unwrap();
-    let retry = service.oneshot(retry).await.unwrap();
+    let retry = answered(service, retry).await;
     (first.status(), retry.status(), elapsed)
 }
 
