@@ -7,15 +7,16 @@ use http::header::{
 use http::request::Parts;
 use http::{Method, StatusCode};
 
-use crate::origin::cross_origin;
+use crate::origin::{AppOrigin, cross_origin};
 use crate::outcome::PortalLinkOutcome;
 
 /// A browser endpoint's answer.
 pub(crate) type Answer = http::Response<String>;
 
 /// The answer to a request a browser endpoint refuses before its gate: not
-/// `GET` (405), or from another site or origin (403); `None` to go on.
-pub(crate) fn refuse_early(parts: &Parts) -> Option<Answer> {
+/// `GET` (405), or from another site or origin than `app` (or `Host`)
+/// (403); `None` to go on.
+pub(crate) fn refuse_early(parts: &Parts, app: Option<&AppOrigin>) -> Option<Answer> {
     if parts.method != Method::GET {
         let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
         response
@@ -23,7 +24,7 @@ pub(crate) fn refuse_early(parts: &Parts) -> Option<Answer> {
             .insert(ALLOW, HeaderValue::from_static("GET"));
         return Some(response);
     }
-    cross_origin(parts).map(|code| error_response(StatusCode::FORBIDDEN, code))
+    cross_origin(parts, app).map(|code| error_response(StatusCode::FORBIDDEN, code))
 }
 
 /// The answer for an outcome that is not a link: no organization (403), or

@@ -20,6 +20,7 @@ use crate::failure::PortalLinkFailure;
 use crate::limit::MintLimit;
 use crate::link::Feature;
 use crate::organization_id::OrganizationId;
+use crate::origin::AppOrigin;
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::{OrganizationResolver, ResolveError};
 
@@ -33,6 +34,8 @@ pub(crate) struct Gate<R> {
     pub(crate) authorizer: Authorizer,
     pub(crate) limit: MintLimit,
     pub(crate) features: Arc<[Feature]>,
+    /// The app's origin for the browser endpoints' same-origin check.
+    pub(crate) app_origin: Option<AppOrigin>,
 }
 
 /// A request the gate let through: its organization and its deadline.
@@ -50,6 +53,7 @@ impl<R: OrganizationResolver> Gate<R> {
             authorizer: Authorizer::default(),
             limit: MintLimit::unlimited(),
             features: Arc::from([]),
+            app_origin: None,
         }
     }
 

@@ -91,7 +91,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, _body) = request.into_parts();
-        if let Some(refused) = refuse_early(&parts) {
+        if let Some(refused) = refuse_early(&parts, self.gate.app_origin.as_ref()) {
             return Box::pin(std::future::ready(Ok(refused)));
         }
         let mint = self.gate.mint(&parts);

@@ -35,9 +35,12 @@
 //! # Ok(()) }
 //! ```
 
+mod hosts;
 mod pages;
 mod security;
+mod server;
 mod session;
+mod session_store;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -51,11 +54,13 @@ use axum::routing::{get, post};
 use scalekit_axum_extract::{refresh_route, status_route, webhook_route};
 use scalekit_emulator::{Emulator, EmulatorBuilder};
 use scalekit_tower::resolve::ExternalIdResolver;
-use scalekit_tower::webhook::{WebhookSecret, WebhookService, WebhookVerifier};
+use scalekit_tower::webhook::{WebhookService, WebhookVerifier};
 use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
 
+pub use server::ServerLimits;
 pub use session::{DEMO_USERS, DemoUser};
+pub use session_store::{BoundedStore, DEFAULT_SESSION_CAPACITY};
 
 /// The path of the refresh endpoint.
 pub const REFRESH_PATH: &str = "/settings/portal/refresh";
@@ -86,12 +91,40 @@ impl Upstream {
     }
 }
 
+/// How the demo is started, beyond its listener and upstream.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The webhook signing secret(s) (`whsec_...`; several separated by
+    /// spaces or commas during a rotation), as in `SCALEKIT_WEBHOOK_SECRET`.
+    /// With the emulator, it signs with the last one.
+    pub webhook_secret: Option<String>,
+    /// Host names the demo answers for besides the loopback names on its
+    /// port (`app.example.com`, or with a port); any other `Host` gets 421.
+    pub allowed_hosts: Vec<String>,
+    /// The server's timeouts and connection limits.
+    pub server: ServerLimits,
+    /// The most sessions kept at once.
+    pub session_capacity: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            webhook_secret: None,
+            allowed_hosts: Vec::new(),
+            server: ServerLimits::default(),
+            session_capacity: DEFAULT_SESSION_CAPACITY,
+        }
+    }
+}
+
 /// A running demo.
 #[derive(Debug)]
 pub struct Demo {
     addr: SocketAddr,
     client: Client,
     emulator: Option<Emulator>,
+    sessions: BoundedStore,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -114,6 +147,11 @@ impl Demo {
     /// The Scalekit client the demo uses.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// How many sign-in sessions the demo holds now.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
     }
 
     /// Serves until the process ends.
@@ -148,6 +186,20 @@ pub async fn start_with(
     upstream: Upstream,
     webhook_secret: Option<String>,
 ) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let options = Options {
+        webhook_secret,
+        ..Options::default()
+    };
+    start_with_options(listener, upstream, options).await
+}
+
+/// Starts the demo on `listener` against `upstream` with `options`.
+pub async fn start_with_options(
+    listener: TcpListener,
+    upstream: Upstream,
+    options: Options,
+) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let webhook_secret = options.webhook_secret;
     let addr = listener.local_addr()?;
     let origin = format!("http://{addr}");
     let (config, emulator, webhook_secret) = match upstream {
@@ -158,11 +210,12 @@ pub async fn start_with(
             let mut builder = builder
                 .allowed_parent_origin(origin.clone())
                 .webhook_endpoint(format!("{origin}{WEBHOOK_PATH}"));
-            if let Some(secret) = webhook_secret {
-                builder = builder.webhook_secret(secret);
+            if let Some(newest) = webhook_secret.as_deref().and_then(newest_secret) {
+                builder = builder.webhook_secret(newest);
             }
             let emulator = builder.start().await?;
-            let webhook_secret = Some(emulator.webhook_secret().to_owned());
+            let webhook_secret =
+                webhook_secret.or_else(|| Some(emulator.webhook_secret().to_owned()));
             let config = Config::builder()
                 .environment_url(emulator.base_url())
                 .client_id(emulator.client_id())
@@ -172,23 +225,37 @@ pub async fn start_with(
             (config, Some(emulator), webhook_secret)
         }
     };
+    // The rotation format (`whsec_old whsec_new`) is read as the kit reads it.
     let verifier = match webhook_secret {
-        Some(secret) => Some(WebhookVerifier::new(WebhookSecret::new(&secret)?)),
+        Some(secret) => Some(WebhookVerifier::from_lookup(|_| Some(secret.clone()))?),
         None => None,
     };
     let client = Client::new(config)?;
-    let router = router(client.clone(), verifier)?;
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, router).await {
-            tracing::error!(error = %err, "the demo server stopped");
-        }
-    });
+    let sessions = BoundedStore::new(options.session_capacity);
+    let limits = options.server;
+    let hosts = hosts::AllowedHosts::new(addr, &options.allowed_hosts);
+    let router = build_router(
+        client.clone(),
+        verifier,
+        SESSION_IDLE_TIMEOUT,
+        sessions.clone(),
+    )?
+    .layer(limits.request_layer())
+    .layer(middleware::from_fn_with_state(hosts, hosts::check));
+    let server = tokio::spawn(server::serve(listener, router, limits));
     Ok(Demo {
         addr,
         client,
         emulator,
+        sessions,
         server,
     })
+}
+
+/// The last secret of a rotation list: the one Scalekit signs with.
+fn newest_secret(list: &str) -> Option<&str> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .rfind(|part| !part.is_empty())
 }
 
 /// The signed-in user's tenant id (Scalekit's external id).
@@ -217,6 +284,16 @@ pub fn router_with_session_timeout(
     verifier: Option<WebhookVerifier>,
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    let sessions = BoundedStore::new(DEFAULT_SESSION_CAPACITY);
+    build_router(client, verifier, idle, sessions)
+}
+
+fn build_router(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+    idle: Duration,
+    sessions: BoundedStore,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
     // The app's tenant id comes from its own session; Scalekit's external-id
     // lookup maps it to the organization (cached briefly; links never are).
@@ -240,6 +317,13 @@ pub fn router_with_session_timeout(
             10,
             Duration::from_secs(6),
         ))
+        // The settings page itself: reloading it mints too, so it has its own
+        // budget per organization and per signed-in user.
+        .with_limit(MintLimit::default().per_user(
+            move |parts| signed_in(parts).map(|user| user.key.to_owned()),
+            10,
+            Duration::from_secs(6),
+        ))
         .with_features([Feature::Sso, Feature::DirSync])
         .with_methods([axum::http::Method::GET]);
 
@@ -258,7 +342,7 @@ pub fn router_with_session_timeout(
         // The app's auth: the session layer, then the user it holds put in
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
-        .layer(session::layer(idle))
+        .layer(session::layer(idle, sessions))
         .layer(middleware::from_fn_with_state(frame_src, security::headers));
     // Scalekit signs its deliveries and has no session: the webhook route
     // is merged after the session and page layers, so they do not wrap it.

@@ -1,5 +1,5 @@
 //! A deliberately small login on `tower-sessions`: pick a demo user, and the
-//! session (in its memory store, expiring after a while without use) holds
+//! session (in a bounded memory store, expiring after a while without use) holds
 //! who signed in.
 //!
 //! [`load_user`] is the app's own auth middleware: it reads the session and
@@ -13,7 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+use crate::session_store::BoundedStore;
 
 /// The session cookie's name.
 const COOKIE_NAME: &str = "demo_session";
@@ -76,18 +78,16 @@ pub const DEMO_USERS: [DemoUser; 4] = [
     },
 ];
 
-/// The session layer: a memory store, an `HttpOnly`, `SameSite=Lax` cookie,
-/// and sessions that expire after `idle` without a request (each request
-/// extends it).
-///
-/// The memory store never loads an expired session; it keeps the record
-/// until its id is deleted (sign-out, sign-in again), which suits a demo. A
-/// production app picks a store that deletes expired sessions (a database
-/// store's expired-session task, or a bounded cache).
-pub(crate) fn layer(idle: std::time::Duration) -> SessionManagerLayer<MemoryStore> {
+/// The session layer: `store` (bounded, freeing expired sessions), an
+/// `HttpOnly`, `SameSite=Lax` cookie, and sessions that expire after `idle`
+/// without a request (each request extends it).
+pub(crate) fn layer(
+    idle: std::time::Duration,
+    store: BoundedStore,
+) -> SessionManagerLayer<BoundedStore> {
     let idle = tower_sessions::cookie::time::Duration::try_from(idle)
         .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
-    SessionManagerLayer::new(MemoryStore::default())
+    SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
