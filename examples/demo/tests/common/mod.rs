@@ -37,6 +37,11 @@ pub(crate) async fn sign_in(base: &str, user: &str) -> Session {
 }
 
 impl Session {
+    /// The `name=value` of the session cookie.
+    pub(crate) fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{}", self.base, path.trim_start_matches('/')))
