@@ -87,7 +87,9 @@ pub use idempotency::{Claim, IdempotencyStore, StoreError};
 pub use memory_store::{
     DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, MemoryIdempotencyStore,
 };
-pub use secret::{ENV_WEBHOOK_SECRET, SECRET_PREFIX, WebhookSecret, WebhookSecretError};
+pub use secret::{
+    ENV_WEBHOOK_SECRET, MIN_KEY_BYTES, SECRET_PREFIX, WebhookSecret, WebhookSecretError,
+};
 pub use service::{WebhookHandler, WebhookService};
 pub use signature::{
     HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP, MAX_WEBHOOK_ID_LEN,

@@ -98,7 +98,7 @@ impl<H, St> WebhookService<H, St> {
     /// ```
     /// use scalekit_tower::webhook::{MemoryIdempotencyStore, WebhookSecret, WebhookService, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap());
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap());
     /// let store = MemoryIdempotencyStore::new().with_capacity(100);
     /// let service = WebhookService::new(verifier, |_event| async { Ok::<_, String>(()) })
     ///     .with_store(store);

@@ -72,7 +72,7 @@ impl WebhookVerifier {
     /// use scalekit_tower::webhook::{ENV_WEBHOOK_SECRET, WebhookSecretError, WebhookVerifier};
     ///
     /// let verifier = WebhookVerifier::from_lookup(|name| {
-    ///     (name == ENV_WEBHOOK_SECRET).then(|| "whsec_b2xkLWtleQ== whsec_bmV3LWtleQ==".to_owned())
+    ///     (name == ENV_WEBHOOK_SECRET).then(|| "whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3 whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3".to_owned())
     /// })
     /// .unwrap();
     /// assert_eq!(verifier.secret_count(), 2);
@@ -98,8 +98,8 @@ impl WebhookVerifier {
     /// ```
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_b2xkLWtleQ==").unwrap())
-    ///     .with_secret(WebhookSecret::new("whsec_bmV3LWtleQ==").unwrap());
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3").unwrap())
+    ///     .with_secret(WebhookSecret::new("whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3").unwrap());
     /// assert_eq!(verifier.secret_count(), 2);
     /// ```
     #[must_use]
@@ -115,7 +115,7 @@ impl WebhookVerifier {
     /// use std::time::Duration;
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_tolerance(Duration::from_secs(60));
     /// assert_eq!(verifier.tolerance(), Duration::from_secs(60));
     /// ```
@@ -131,7 +131,7 @@ impl WebhookVerifier {
     /// ```
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_max_body_bytes(64 * 1024);
     /// assert_eq!(verifier.max_body_bytes(), 65_536);
     /// ```
@@ -147,7 +147,7 @@ impl WebhookVerifier {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_clock(|| UNIX_EPOCH + Duration::from_secs(1_614_265_330));
     /// # let _ = verifier;
     /// ```
