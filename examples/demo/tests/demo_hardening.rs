@@ -163,7 +163,7 @@ async fn other_host_names_are_refused_so_dns_rebinding_gets_nothing() {
     })
     .await;
     let home = http
-        .get(format!("{}", demo.url()))
+        .get(demo.url())
         .header("host", format!("app.example.test:{}", demo.addr().port()))
         .send()
         .await
