@@ -3,7 +3,7 @@
 //! implementation and refuses a tampered one), the status endpoint, and the
 //! deliveries list, each only for an organization's admins.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use scalekit_demo::{DELIVERIES_PATH, STATUS_PATH, Upstream, WEBHOOK_PATH};
 use serde_json::{Value, json};
