@@ -24,7 +24,7 @@ use scalekit_testkit::{Served, Upstream};
 use scalekit_tower::resolve::{self, OrganizationResolver};
 use scalekit_tower::template::{self, PortalEmbed};
 use scalekit_tower::{
-    AuthorizeError, Client, Config, Error, MintLimit, OrganizationId, PortalLinkLayer,
+    Client, Config, Error, HookError, MintLimit, OrganizationId, PortalLinkLayer,
 };
 
 const DEADLINE: Duration = Duration::from_secs(3);
@@ -107,7 +107,7 @@ async fn authorization_refuses_before_any_upstream_call() {
 async fn a_failing_authorization_check_answers_500_and_mints_nothing() {
     let upstream = Upstream::start(Emulator::builder(), DEADLINE).await;
     let portal = PortalLinkLayer::new(upstream.client.clone(), resolve::fixed(acme()))
-        .authorize_async(|_| async { Err(AuthorizeError::new("role store down")) });
+        .authorize_async(|_| async { Err(HookError::new("role store down")) });
     let served = Served::axum(app(portal)).await;
     let http = reqwest::Client::new();
     for path in ["/settings", "/refresh"] {

@@ -15,7 +15,8 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use scalekit_axum_extract::{PortalLink, PortalLinkRejection, refresh_route};
 use scalekit_emulator::{Emulator, Endpoint, demo};
 use scalekit_testkit::{Served, Upstream};
-use scalekit_tower::resolve::{self, OrganizationResolver, ResolveError};
+use scalekit_tower::HookError;
+use scalekit_tower::resolve::{self, OrganizationResolver};
 use scalekit_tower::template::{self, PortalEmbed};
 use scalekit_tower::{Error, OrganizationId, PortalLinkLayer};
 use serde::Deserialize;
@@ -61,14 +62,14 @@ struct Session {
 /// A closure resolver reading a (pretend) session record from a header. A
 /// corrupted record fails to deserialize: `OrganizationId` validates.
 fn session_resolver()
--> impl OrganizationResolver<Future = std::future::Ready<Result<Option<OrganizationId>, ResolveError>>>
+-> impl OrganizationResolver<Future = std::future::Ready<Result<Option<OrganizationId>, HookError>>>
 {
     |parts: &http::request::Parts| {
         let result = match parts.headers.get(SESSION_HEADER) {
             None => Ok(None),
             Some(raw) => serde_json::from_slice::<Session>(raw.as_bytes())
                 .map(|session| Some(session.org))
-                .map_err(|e| ResolveError::with_source("corrupted session record", e)),
+                .map_err(|e| HookError::with_source("corrupted session record", e)),
         };
         std::future::ready(result)
     }

@@ -1,11 +1,12 @@
-//! The status endpoint on a real axum server: the server-read truth after a
-//! portal toggle, refusals before any upstream call, cross-site refusals,
-//! and the refresh endpoint's limit.
+//! The status and handoff endpoints on a real axum server: the server-read
+//! truth after a portal toggle, the handoff's redirect to a fresh link,
+//! refusals before any upstream call, cross-site refusals, and the refresh
+//! endpoint's limit.
 
 use std::time::Duration;
 
 use axum::Router;
-use scalekit_axum_extract::{refresh_route, status_route};
+use scalekit_axum_extract::{handoff_route, refresh_route, status_route};
 use scalekit_emulator::{Emulator, Endpoint, demo};
 use scalekit_testkit::portal::PortalSession;
 use scalekit_testkit::{Served, Upstream};
@@ -14,13 +15,14 @@ use scalekit_tower::{Feature, MintLimit, OrganizationId, PortalLinkLayer, resolv
 use serde_json::Value;
 
 const STATUS: &str = PortalEmbed::DEFAULT_STATUS_URL;
+const OPEN: &str = "/settings/portal/open";
 
 fn acme() -> OrganizationId {
     demo::ACME_ID.parse().unwrap()
 }
 
 /// An app whose users are admins when they say `x-role: admin` (a stand-in
-/// for the app's session), with the refresh and status routes.
+/// for the app's session), with the refresh, status and handoff routes.
 async fn app(upstream: &Upstream, limit: MintLimit) -> Served {
     let portal = PortalLinkLayer::new(upstream.client.clone(), resolve::fixed(acme()))
         .authorize(|parts| {
@@ -36,7 +38,8 @@ async fn app(upstream: &Upstream, limit: MintLimit) -> Served {
                 PortalEmbed::DEFAULT_REFRESH_URL,
                 portal.refresh_endpoint(),
             ))
-            .merge(status_route(STATUS, portal.status_endpoint())),
+            .merge(status_route(STATUS, portal.status_endpoint()))
+            .merge(handoff_route(OPEN, portal.handoff_endpoint())),
     )
     .await
 }
@@ -165,4 +168,75 @@ async fn status_and_refresh_share_one_limit() {
         .stats()
         .requests(Endpoint::ListConnections);
     assert_eq!(reads, 1, "the limited request read nothing");
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_is_sent_to_a_fresh_link_that_opens_the_portal() {
+    let upstream = Upstream::start(Emulator::builder(), Duration::from_secs(5)).await;
+    let served = app(&upstream, MintLimit::default()).await;
+    let http = no_redirects();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let response = http
+            .get(served.url(OPEN))
+            .header("x-role", "admin")
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        let location = headers["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with(upstream.emulator.base_url()),
+            "{location}"
+        );
+        seen.push(location);
+    }
+    assert_ne!(seen[0], seen[1], "each handoff mints its own link");
+    assert_eq!(upstream.emulator.stats().links_minted, 2);
+    // The link opens the portal.
+    let portal = reqwest::get(&seen[0]).await.unwrap();
+    assert!(portal.status().is_success(), "{}", portal.status());
+}
+
+#[tokio::test]
+async fn handoff_refusals_come_before_any_upstream_call() {
+    let upstream = Upstream::start(Emulator::builder(), Duration::from_secs(5)).await;
+    let served = app(
+        &upstream,
+        MintLimit::unlimited().per_organization(1, Duration::from_secs(60)),
+    )
+    .await;
+    let http = no_redirects();
+    let send = |role: &'static str, site: &'static str| {
+        http.get(served.url(OPEN))
+            .header("x-role", role)
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    let member = send("member", "same-origin").await.unwrap();
+    assert_eq!(member.status(), 403);
+    assert!(member.headers().get("location").is_none());
+    let cross_site = send("admin", "cross-site").await.unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let not_get = http.post(served.url(OPEN)).send().await.unwrap();
+    assert_eq!(not_get.status(), 405);
+    assert_eq!(upstream.emulator.stats().requests_seen, 0);
+
+    assert_eq!(send("admin", "same-origin").await.unwrap().status(), 303);
+    let limited = send("admin", "same-origin").await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
+    assert_eq!(limited.headers()["cache-control"], "no-store");
+    assert_eq!(upstream.emulator.stats().links_minted, 1);
 }

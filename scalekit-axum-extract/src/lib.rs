@@ -40,6 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extractor;
 mod refusal;
@@ -52,7 +53,7 @@ mod webhook_rejection;
 
 pub use extractor::PortalLink;
 pub use rejection::PortalLinkRejection;
-pub use route::{refresh_route, status_route};
+pub use route::{handoff_route, refresh_route, status_route};
 #[cfg(feature = "webhook")]
 pub use webhook::{ScalekitWebhook, webhook_route};
 #[cfg(feature = "webhook")]

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::RETRY_AFTER;
 
 use crate::refusal::plain_text_refusal;
 use scalekit_tower::{FailureKind, PortalLinkFailure};
@@ -61,7 +60,7 @@ impl PortalLinkRejection {
         match self {
             Self::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
             Self::HeadRequest => StatusCode::OK,
-            Self::NoOrganization => StatusCode::FORBIDDEN,
+            Self::NoOrganization => FailureKind::NoOrganization.status(),
             Self::Forbidden(failure)
             | Self::ResolverFailed(failure)
             | Self::RateLimited(failure)
@@ -132,12 +131,8 @@ impl std::error::Error for PortalLinkRejection {
 impl IntoResponse for PortalLinkRejection {
     fn into_response(self) -> Response {
         let mut response = plain_text_refusal(self.status(), self.body_text());
-        let headers = response.headers_mut();
-        if let Some(after) = self
-            .failure()
-            .and_then(PortalLinkFailure::retry_after_header)
-        {
-            headers.insert(RETRY_AFTER, after);
+        if let Some(failure) = self.failure() {
+            failure.write_status(&mut response);
         }
         response
     }

@@ -1,8 +1,8 @@
-//! Mounting the browser endpoints (refresh, status) in an axum router.
+//! Mounting the browser endpoints (refresh, status, handoff) in an axum router.
 
 use axum::Router;
 use scalekit_tower::resolve::OrganizationResolver;
-use scalekit_tower::{RefreshEndpoint, StatusEndpoint};
+use scalekit_tower::{HandoffEndpoint, RefreshEndpoint, StatusEndpoint};
 
 /// A router serving `endpoint` at `path`, to [`merge`](Router::merge) into the
 /// app's router. Mount it where the app's authentication middleware runs, so
@@ -59,6 +59,35 @@ where
 /// Like [`Router::route_service`], if `path` is not a valid route path
 /// (it must start with `/`).
 pub fn status_route<S, R>(path: &str, endpoint: StatusEndpoint<R>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    R: OrganizationResolver,
+{
+    Router::new().route_service(path, endpoint)
+}
+
+/// A router serving the handoff `endpoint` at `path`, to
+/// [`merge`](Router::merge) into the app's router beside the refresh and
+/// status routes, under the same authentication: a link to `path` opens the
+/// portal in a new tab when the iframe cannot work.
+///
+/// ```
+/// use axum::Router;
+/// use scalekit_axum_extract::handoff_route;
+/// use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+///
+/// # let config = Config::builder().environment_url("https://acme.scalekit.dev")
+/// #     .client_id("skc_1").client_secret("x").build().unwrap();
+/// let portal = PortalLinkLayer::new(Client::new(config).unwrap(), resolve::organization_extension());
+/// let app: Router = Router::new().merge(handoff_route("/settings/portal/open", portal.handoff_endpoint()));
+/// # let _ = app;
+/// ```
+///
+/// # Panics
+///
+/// Like [`Router::route_service`], if `path` is not a valid route path
+/// (it must start with `/`).
+pub fn handoff_route<S, R>(path: &str, endpoint: HandoffEndpoint<R>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     R: OrganizationResolver,

@@ -8,7 +8,7 @@
 //!   retries on, in one line;
 //! - [`ScalekitWebhook`] in an axum handler: the verified event from the raw
 //!   body, with a [`WebhookVerifier`] added as an extension. Deduplicating by
-//!   [`webhook_id`](scalekit_tower::WebhookEvent::webhook_id) is then the
+//!   [`webhook_id`](scalekit_tower::webhook::WebhookEvent::webhook_id) is then the
 //!   handler's job.
 //!
 //! ```

@@ -29,130 +29,122 @@
 //! # }
 //! ```
 
-use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::sync::Arc;
 
 use http::request::Parts;
 
-/// The future of an asynchronous authorization decision.
-pub(crate) type DecisionFuture = Pin<Box<dyn Future<Output = Result<bool, AuthorizeError>> + Send>>;
+use crate::hook::HookError;
 
-/// A decision, ready at once (a synchronous predicate) or to be awaited.
-pub(crate) enum Decision {
-    Ready(Result<bool, AuthorizeError>),
-    Pending(DecisionFuture),
+/// Who may open the portal: the app's decision for one request.
+///
+/// `Ok(true)` lets the request on to the resolver; `Ok(false)` refuses it
+/// ([`PortalLinkFailure::Refused`](crate::PortalLinkFailure::Refused), 403);
+/// `Err` means the check could not decide (its store failed): 500, nothing
+/// minted. Like [`OrganizationResolver`](crate::resolve::OrganizationResolver),
+/// it is implemented for closures
+/// `Fn(&Parts) -> impl Future<Output = Result<bool, HookError>>`
+/// (what [`PortalLinkLayer::authorize_async`](crate::PortalLinkLayer::authorize_async)
+/// takes); a synchronous predicate is wrapped in [`Predicate`] by
+/// [`PortalLinkLayer::authorize`](crate::PortalLinkLayer::authorize).
+pub trait Authorizer: Send + Sync + 'static {
+    /// The future [`authorize`](Self::authorize) returns.
+    type Future: Future<Output = Result<bool, HookError>> + Send + 'static;
+
+    /// Decides for the request described by `parts`. Read what the decision
+    /// needs from `parts` now; the future must own it.
+    fn authorize(&self, parts: &Parts) -> Self::Future;
 }
 
-type Check = dyn Fn(&Parts) -> Decision + Send + Sync;
+impl<F, Fut> Authorizer for F
+where
+    F: Fn(&Parts) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, HookError>> + Send + 'static,
+{
+    type Future = Fut;
+
+    fn authorize(&self, parts: &Parts) -> Self::Future {
+        self(parts)
+    }
+}
+
+/// A synchronous predicate as an [`Authorizer`]: what
+/// [`PortalLinkLayer::authorize`](crate::PortalLinkLayer::authorize) wraps its
+/// closure in.
+///
+/// ```
+/// use scalekit_tower::{Authorizer, Predicate};
+///
+/// let everyone = Predicate(|_: &http::request::Parts| true);
+/// let (parts, _) = http::Request::new(()).into_parts();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert!(everyone.authorize(&parts).await.unwrap());
+/// # });
+/// ```
+#[derive(Clone, Copy)]
+pub struct Predicate<F>(pub F);
+
+impl<F> Authorizer for Predicate<F>
+where
+    F: Fn(&Parts) -> bool + Send + Sync + 'static,
+{
+    type Future = Ready<Result<bool, HookError>>;
+
+    fn authorize(&self, parts: &Parts) -> Self::Future {
+        ready(Ok((self.0)(parts)))
+    }
+}
+
+impl<F> fmt::Debug for Predicate<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Predicate")
+    }
+}
+
+/// The future of an authorization decision, its type erased.
+pub(crate) type DecisionFuture = Pin<Box<dyn Future<Output = Result<bool, HookError>> + Send>>;
+
+/// Any [`Authorizer`], its type erased, so a layer's type does not change
+/// with its authorization step.
+trait ErasedAuthorizer: Send + Sync {
+    fn decide(&self, parts: &Parts) -> DecisionFuture;
+}
+
+impl<A: Authorizer> ErasedAuthorizer for A {
+    fn decide(&self, parts: &Parts) -> DecisionFuture {
+        Box::pin(self.authorize(parts))
+    }
+}
 
 /// The authorization step of a layer: everyone with an organization (the
-/// default), or the app's predicate.
+/// default), or the app's [`Authorizer`].
 #[derive(Clone, Default)]
-pub(crate) struct Authorizer {
-    check: Option<Arc<Check>>,
+pub(crate) struct AuthorizeStep {
+    check: Option<Arc<dyn ErasedAuthorizer>>,
 }
 
-impl Authorizer {
-    pub(crate) fn sync<F>(allow: F) -> Self
-    where
-        F: Fn(&Parts) -> bool + Send + Sync + 'static,
-    {
+impl AuthorizeStep {
+    pub(crate) fn new(authorizer: impl Authorizer) -> Self {
         Self {
-            check: Some(Arc::new(move |parts| Decision::Ready(Ok(allow(parts))))),
+            check: Some(Arc::new(authorizer)),
         }
     }
 
-    pub(crate) fn with_future<F, Fut>(allow: F) -> Self
-    where
-        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<bool, AuthorizeError>> + Send + 'static,
-    {
-        Self {
-            check: Some(Arc::new(move |parts| {
-                Decision::Pending(Box::pin(allow(parts)))
-            })),
-        }
-    }
-
-    /// Whether the app set a predicate.
-    pub(crate) fn is_set(&self) -> bool {
-        self.check.is_some()
-    }
-
-    /// Starts deciding for the request described by `parts`.
-    pub(crate) fn decide(&self, parts: &Parts) -> Decision {
-        match &self.check {
-            None => Decision::Ready(Ok(true)),
-            Some(check) => check(parts),
-        }
+    /// Starts deciding for the request described by `parts`: `None` when
+    /// everyone is allowed (nothing to wait for).
+    pub(crate) fn decide(&self, parts: &Parts) -> Option<DecisionFuture> {
+        self.check.as_ref().map(|check| check.decide(parts))
     }
 }
 
-impl fmt::Debug for Authorizer {
+impl fmt::Debug for AuthorizeStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.is_set() {
-            "Authorizer(app predicate)"
+        f.write_str(if self.check.is_some() {
+            "Authorizer(app decision)"
         } else {
             "Authorizer(everyone with an organization)"
         })
-    }
-}
-
-/// An asynchronous authorization step could not decide (its store failed).
-/// The request is answered 500, and nothing is minted.
-#[derive(Clone)]
-pub struct AuthorizeError {
-    message: String,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
-}
-
-impl AuthorizeError {
-    /// An error with a message saying what went wrong.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// An error caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl StdError + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source: Some(Arc::new(source)),
-        }
-    }
-}
-
-impl fmt::Debug for AuthorizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthorizeError")
-            .field("message", &self.message)
-            .field("source", &self.source.as_ref().map(|s| s.to_string()))
-            .finish()
-    }
-}
-
-impl fmt::Display for AuthorizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the portal authorization check failed: {}", self.message)?;
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for AuthorizeError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn StdError + 'static))
     }
 }

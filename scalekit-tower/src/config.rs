@@ -23,6 +23,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
+use crate::http_url::{self, NotHttpUrl};
+
 /// Environment variable holding the environment URL.
 pub const ENV_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
 /// Environment variable holding the OAuth client id.
@@ -304,26 +306,18 @@ fn parse_origin_url(variable: &'static str, raw: &str) -> Result<Url, ConfigErro
             "{e}; expected an origin such as https://your-env.scalekit.dev"
         ))
     })?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(invalid(
-                "plain http is allowed only on loopback (the local emulator); use https".into(),
-            ));
-        }
-        other => {
+    match http_url::check(&url) {
+        Ok(()) => {}
+        Err(NotHttpUrl::Scheme(other)) => {
             return Err(invalid(format!(
                 "scheme `{other}` is not supported; use https://your-env.scalekit.dev"
             )));
         }
+        Err(shape) => return Err(invalid(shape.to_string())),
     }
-    if url.host().is_none() {
-        return Err(invalid("it has no host".into()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.scheme() == "http" && !is_loopback(&url) {
         return Err(invalid(
-            "it must not contain user information (`user@`)".into(),
+            "plain http is allowed only on loopback (the local emulator); use https".into(),
         ));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {

@@ -15,7 +15,7 @@ use http::StatusCode;
 
 use crate::config::ConfigError;
 use crate::organization_id::InvalidOrganizationId;
-use crate::text::SafeText;
+use crate::text::{SafeText, kept};
 
 /// What Scalekit said about a failed call: its `google.rpc.Status`-shaped body.
 ///
@@ -40,7 +40,7 @@ impl ApiError {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return Self::default();
         };
-        let text = |v: &serde_json::Value| v.as_str().map(|s| truncate(s, 300));
+        let text = |v: &serde_json::Value| v.as_str().map(kept);
         let error_code = value
             .get("details")
             .and_then(|d| d.as_array())
@@ -60,17 +60,6 @@ impl ApiError {
             error_code,
         }
     }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 impl fmt::Display for ApiError {
@@ -226,13 +215,41 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed later without any change: rate limits,
-    /// outages and timeouts.
+    /// Whether the same call may succeed later without any change: rate
+    /// limits (429), a gateway or an outage in front of Scalekit (502, 503,
+    /// 504), no answer at all (a connection failure), timeouts. The client's
+    /// own retries ask exactly this, so an error it returns that says `true`
+    /// is one it gave up on for lack of time or attempts.
+    ///
+    /// A 500 is not retryable: Scalekit failed on this very request, and
+    /// sending it again is more likely to fail the same way than not.
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use scalekit_tower::{ApiError, Error};
+    ///
+    /// let unavailable = |status| Error::Unavailable {
+    ///     status: Some(status),
+    ///     retry_after: None,
+    ///     api: ApiError::default(),
+    ///     source: None,
+    /// };
+    /// assert!(unavailable(StatusCode::SERVICE_UNAVAILABLE).is_retryable());
+    /// assert!(!unavailable(StatusCode::INTERNAL_SERVER_ERROR).is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Timeout { .. }
-        )
+        match self {
+            Error::RateLimited { .. } | Error::Timeout { .. } => true,
+            Error::Unavailable { status, .. } => status.is_none_or(|status| {
+                matches!(
+                    status,
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                )
+            }),
+            _ => false,
+        }
     }
 
     /// A short name of the variant, for logs and metrics (`"timeout"`, ...).
@@ -303,7 +320,9 @@ mod tests {
     fn long_messages_are_truncated() {
         let body = format!(r#"{{"message":"{}"}}"#, "é".repeat(1000));
         let api = ApiError::from_body(body.as_bytes());
-        assert!(api.message.unwrap().len() < 320);
+        let kept = api.message.unwrap();
+        assert_eq!(kept.chars().count(), crate::text::MAX_CHARS + 1);
+        assert!(kept.ends_with('…'));
     }
 
     #[test]

@@ -1,24 +1,51 @@
 //! Why no link: one classification of a failure (its kind, the HTTP status
-//! it answers and its `Retry-After`) that the layer, the refresh endpoint
+//! it answers and its `Retry-After`) that the layer, the browser endpoints
 //! and the axum rejection all read.
 //!
 //! ```
 //! use http::StatusCode;
-//! use scalekit_tower::{FailureKind, PortalLinkFailure, resolve::ResolveError};
+//! use scalekit_tower::{FailureKind, HookError, PortalLinkFailure};
 //!
-//! let failure = PortalLinkFailure::Resolver(ResolveError::new("session store down"));
+//! let failure = PortalLinkFailure::Resolver(HookError::new("session store down"));
 //! assert_eq!(failure.kind(), FailureKind::ResolverFailed);
 //! assert_eq!(failure.status(), StatusCode::INTERNAL_SERVER_ERROR);
 //! assert!(failure.retry_after_header().is_none());
 //! ```
 
+use std::fmt;
 use std::time::Duration;
 
-use http::{HeaderValue, StatusCode};
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, Response, StatusCode};
 
-use crate::authorize::AuthorizeError;
 use crate::error::Error;
-use crate::resolve::ResolveError;
+use crate::hook::HookError;
+
+/// What reached its minting limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LimitScope {
+    /// The organization's budget, shared by all its users.
+    Organization,
+    /// One user's budget.
+    User,
+}
+
+impl LimitScope {
+    /// `"organization"` or `"user"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitScope::Organization => "organization",
+            LimitScope::User => "user",
+        }
+    }
+}
+
+impl fmt::Display for LimitScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Why no link could be minted.
 #[derive(Debug, thiserror::Error)]
@@ -29,16 +56,16 @@ pub enum PortalLinkFailure {
     #[error("this user may not open the admin portal (refused by the app's authorization)")]
     Refused,
     /// The app's authorization step could not decide (its store failed).
-    #[error(transparent)]
-    Authorizer(AuthorizeError),
+    #[error("the portal authorization check failed: {0}")]
+    Authorizer(#[source] HookError),
     /// The organization resolver failed.
-    #[error(transparent)]
-    Resolver(ResolveError),
+    #[error("organization resolver failed: {0}")]
+    Resolver(#[source] HookError),
     /// The app's own minting limit was reached. Nothing was sent upstream.
     #[error("too many portal links minted for this {scope}; retry after {} s", retry_after_secs(*retry_after))]
     Limited {
-        /// What reached its limit: `"organization"` or `"user"`.
-        scope: &'static str,
+        /// What reached its limit.
+        scope: LimitScope,
         /// When the next link may be minted.
         retry_after: Duration,
     },
@@ -47,12 +74,15 @@ pub enum PortalLinkFailure {
     Scalekit(#[source] Error),
 }
 
-/// The kind of a [`PortalLinkFailure`], which decides its HTTP answer.
+/// Why a request got no link, which decides its HTTP answer: the kind of a
+/// [`PortalLinkFailure`], or [`NoOrganization`](Self::NoOrganization).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureKind {
     /// The app's authorization refused: 403.
     Forbidden,
+    /// The resolver found no organization for the request: 403.
+    NoOrganization,
     /// The app's minting limit, or Scalekit's rate limit: 429.
     RateLimited,
     /// The app's resolver or authorization step failed: 500.
@@ -70,7 +100,7 @@ impl FailureKind {
     /// The HTTP status that describes this kind of failure to a browser.
     pub fn status(self) -> StatusCode {
         match self {
-            FailureKind::Forbidden => StatusCode::FORBIDDEN,
+            FailureKind::Forbidden | FailureKind::NoOrganization => StatusCode::FORBIDDEN,
             FailureKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             FailureKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
             FailureKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -80,11 +110,12 @@ impl FailureKind {
     }
 
     /// A short machine-readable code (the refresh endpoint's `error` field):
-    /// `forbidden`, `rate_limited`, `resolver_failed`, `upstream_timeout`,
-    /// `upstream_unavailable`.
+    /// `forbidden`, `no_organization`, `rate_limited`, `resolver_failed`,
+    /// `upstream_timeout`, `upstream_unavailable`.
     pub fn code(self) -> &'static str {
         match self {
             FailureKind::Forbidden => "forbidden",
+            FailureKind::NoOrganization => "no_organization",
             FailureKind::RateLimited => "rate_limited",
             FailureKind::ResolverFailed => "resolver_failed",
             FailureKind::UpstreamTimeout => "upstream_timeout",
@@ -138,6 +169,17 @@ impl PortalLinkFailure {
     pub fn retry_after_header(&self) -> Option<HeaderValue> {
         self.retry_after()
             .map(|after| HeaderValue::from(retry_after_secs(after)))
+    }
+
+    /// Sets `response`'s status to [`status`](Self::status), and its
+    /// `Retry-After` to [`retry_after_header`](Self::retry_after_header) when
+    /// known: how every answer of the kit and its axum rejection says this
+    /// failure.
+    pub fn write_status<B>(&self, response: &mut Response<B>) {
+        *response.status_mut() = self.status();
+        if let Some(after) = self.retry_after_header() {
+            response.headers_mut().insert(RETRY_AFTER, after);
+        }
     }
 
     /// The Scalekit error, when the failure came from Scalekit.
@@ -200,11 +242,16 @@ mod tests {
         );
         assert_eq!(PortalLinkFailure::Refused.status(), StatusCode::FORBIDDEN);
         let limited = PortalLinkFailure::Limited {
-            scope: "user",
+            scope: LimitScope::User,
             retry_after: Duration::from_millis(1500),
         };
         assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(limited.retry_after_header().unwrap(), "2");
+        assert!(limited.to_string().contains("for this user;"));
+        let mut response = Response::new(());
+        limited.write_status(&mut response);
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[RETRY_AFTER], "2");
     }
 
     #[test]

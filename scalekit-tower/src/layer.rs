@@ -8,16 +8,18 @@ use http::Method;
 use http::request::Parts;
 use tower_layer::Layer;
 
-use crate::authorize::{AuthorizeError, Authorizer};
+use crate::authorize::{AuthorizeStep, Authorizer, Predicate};
 use crate::client::Client;
+use crate::handoff::{HandoffEndpoint, handoff_endpoint};
+use crate::hook::HookError;
 use crate::limit::MintLimit;
 use crate::link::Feature;
 use crate::mint::Gate;
 use crate::origin::AppOrigin;
-use crate::refresh::RefreshEndpoint;
+use crate::refresh::{RefreshEndpoint, refresh_endpoint};
 use crate::resolve::OrganizationResolver;
 use crate::service::{PortalLinkService, Settings};
-use crate::status::StatusEndpoint;
+use crate::status::{StatusEndpoint, status_endpoint};
 
 /// Middleware that mints a fresh portal link for every request it wraps.
 ///
@@ -97,12 +99,11 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn authorize<F>(mut self, allow: F) -> Self
+    pub fn authorize<F>(self, allow: F) -> Self
     where
         F: Fn(&Parts) -> bool + Send + Sync + 'static,
     {
-        self.gate.authorizer = Authorizer::sync(allow);
-        self
+        self.authorize_with(Predicate(allow))
     }
 
     /// Like [`authorize`](Self::authorize), for a decision that needs I/O
@@ -111,12 +112,12 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// deadline. `Err` answers 500 and mints nothing.
     ///
     /// ```
-    /// # use scalekit_tower::{AuthorizeError, Client, Config, PortalLinkLayer, resolve};
+    /// # use scalekit_tower::{Client, Config, HookError, PortalLinkLayer, resolve};
     /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
     /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
     /// #[derive(Clone)]
     /// struct CurrentUser { id: u64 }
-    /// async fn is_sso_admin(user: u64) -> Result<bool, AuthorizeError> { Ok(user == 1) }
+    /// async fn is_sso_admin(user: u64) -> Result<bool, HookError> { Ok(user == 1) }
     ///
     /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
     ///     .authorize_async(|parts| {
@@ -131,12 +132,43 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn authorize_async<F, Fut>(mut self, allow: F) -> Self
+    pub fn authorize_async<F, Fut>(self, allow: F) -> Self
     where
         F: Fn(&Parts) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<bool, AuthorizeError>> + Send + 'static,
+        Fut: Future<Output = Result<bool, HookError>> + Send + 'static,
     {
-        self.gate.authorizer = Authorizer::with_future(allow);
+        self.authorize_with(allow)
+    }
+
+    /// Who may open the portal, decided by any [`Authorizer`]: a type of
+    /// the app's, or the closures [`authorize`](Self::authorize) and
+    /// [`authorize_async`](Self::authorize_async) take. The last call of the
+    /// three wins.
+    ///
+    /// ```
+    /// # use scalekit_tower::{Client, Config, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// use std::future::{Ready, ready};
+    /// use scalekit_tower::{Authorizer, HookError};
+    ///
+    /// /// Admits requests that carry the `x-admin` header a trusted proxy sets.
+    /// struct ProxyAdmin;
+    ///
+    /// impl Authorizer for ProxyAdmin {
+    ///     type Future = Ready<Result<bool, HookError>>;
+    ///     fn authorize(&self, parts: &http::request::Parts) -> Self::Future {
+    ///         ready(Ok(parts.headers.contains_key("x-admin")))
+    ///     }
+    /// }
+    ///
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .authorize_with(ProxyAdmin);
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn authorize_with(mut self, authorizer: impl Authorizer) -> Self {
+        self.gate.authorizer = AuthorizeStep::new(authorizer);
         self
     }
 
@@ -258,7 +290,7 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// features, and the refresh limit
     /// ([`with_refresh_limit`](Self::with_refresh_limit)).
     pub fn refresh_endpoint(&self) -> RefreshEndpoint<R> {
-        RefreshEndpoint::from_gate(self.browser_gate())
+        refresh_endpoint(self.browser_gate())
     }
 
     /// An endpoint that answers the organization's
@@ -269,7 +301,16 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
     /// ([`with_refresh_limit`](Self::with_refresh_limit)), so the two
     /// browser endpoints have one budget per organization and user.
     pub fn status_endpoint(&self) -> StatusEndpoint<R> {
-        StatusEndpoint::from_gate(self.browser_gate())
+        status_endpoint(self.browser_gate())
+    }
+
+    /// An endpoint that opens the portal in a new tab: `GET` answers `303
+    /// See Other` to a fresh link (`no-store`, `Referrer-Policy:
+    /// no-referrer`), for when the iframe cannot work. Same authorization,
+    /// resolver and cross-site refusals as this layer; it shares the refresh
+    /// endpoint's limit ([`with_refresh_limit`](Self::with_refresh_limit)).
+    pub fn handoff_endpoint(&self) -> HandoffEndpoint<R> {
+        handoff_endpoint(self.browser_gate())
     }
 
     /// The gate of the browser endpoints: the layer's, with the refresh limit.

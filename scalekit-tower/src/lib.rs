@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod answer;
 mod authorize;
 mod client;
 mod config;
@@ -57,6 +58,9 @@ mod domain;
 mod endpoint;
 mod error;
 mod failure;
+mod handoff;
+mod hook;
+mod http_url;
 mod layer;
 mod limit;
 mod link;
@@ -78,7 +82,13 @@ mod tls;
 pub mod webhook;
 mod wire_enum;
 
-pub use authorize::AuthorizeError;
+pub use authorize::{Authorizer, Predicate};
+/// The error of an asynchronous authorization check: the one error of the
+/// app's hooks, at its old name.
+#[deprecated(
+    note = "use scalekit_tower::HookError, the one error of the resolver and the authorizer"
+)]
+pub type AuthorizeError = HookError;
 pub use client::Client;
 pub use config::{
     Config, ConfigBuilder, ConfigError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL,
@@ -87,8 +97,11 @@ pub use config::{
 pub use connection::{ConnectionProvider, ConnectionStatus, ConnectionType, SsoConnection};
 pub use directory::{Directory, DirectoryProvider, DirectoryStatus, DirectoryType};
 pub use domain::{Domain, DomainType, VerificationMethod, VerificationStatus};
+pub use endpoint::BrowserEndpoint;
 pub use error::{ApiError, Error};
-pub use failure::{FailureKind, PortalLinkFailure};
+pub use failure::{FailureKind, LimitScope, PortalLinkFailure};
+pub use handoff::HandoffEndpoint;
+pub use hook::HookError;
 pub use layer::PortalLinkLayer;
 pub use limit::MintLimit;
 pub use link::{Feature, PortalLink};
@@ -102,5 +115,3 @@ pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
 pub use service::{PortalLinkService, ResponseFuture};
 pub use status::StatusEndpoint;
-#[cfg(feature = "webhook")]
-pub use webhook::{WebhookError, WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};

@@ -11,6 +11,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use http::request::Parts;
 
+use crate::failure::LimitScope;
 use crate::organization_id::OrganizationId;
 
 /// The longest period between two mints: longer ones (`Duration::MAX`) count
@@ -163,14 +164,16 @@ impl MintLimit {
         &self,
         user: Option<&str>,
         organization: &OrganizationId,
-    ) -> Result<(), (&'static str, Duration)> {
+    ) -> Result<(), (LimitScope, Duration)> {
         if let (Some((bucket, _)), Some(user)) = (&self.per_user, user) {
-            bucket.take(user).map_err(|after| ("user", after))?;
+            bucket
+                .take(user)
+                .map_err(|after| (LimitScope::User, after))?;
         }
         if let Some(bucket) = &self.per_organization {
             bucket
                 .take(organization.as_str())
-                .map_err(|after| ("organization", after))?;
+                .map_err(|after| (LimitScope::Organization, after))?;
         }
         Ok(())
     }
@@ -204,7 +207,7 @@ mod tests {
             assert!(limit.take(None, &org("org_1")).is_ok());
         }
         let (scope, after) = limit.take(None, &org("org_1")).unwrap_err();
-        assert_eq!(scope, "organization");
+        assert_eq!(scope, LimitScope::Organization);
         assert!(after > Duration::from_secs(9) && after <= Duration::from_secs(10));
         // Another organization has its own budget.
         assert!(limit.take(None, &org("org_2")).is_ok());
@@ -219,7 +222,7 @@ mod tests {
         assert!(limit.take(Some("alice"), &org("org_1")).is_ok());
         assert_eq!(
             limit.take(Some("alice"), &org("org_1")).unwrap_err().0,
-            "user"
+            LimitScope::User
         );
         assert!(limit.take(Some("bob"), &org("org_1")).is_ok());
     }

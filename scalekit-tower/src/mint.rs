@@ -14,15 +14,16 @@ use std::sync::Arc;
 use http::request::Parts;
 use tokio::time::Instant;
 
-use crate::authorize::{Authorizer, Decision};
+use crate::authorize::AuthorizeStep;
 use crate::client::Client;
 use crate::failure::PortalLinkFailure;
+use crate::hook::HookError;
 use crate::limit::MintLimit;
 use crate::link::Feature;
 use crate::organization_id::OrganizationId;
 use crate::origin::AppOrigin;
 use crate::outcome::PortalLinkOutcome;
-use crate::resolve::{OrganizationResolver, ResolveError};
+use crate::resolve::OrganizationResolver;
 
 pub(crate) type MintFuture = Pin<Box<dyn Future<Output = PortalLinkOutcome> + Send>>;
 
@@ -31,7 +32,7 @@ pub(crate) type MintFuture = Pin<Box<dyn Future<Output = PortalLinkOutcome> + Se
 pub(crate) struct Gate<R> {
     pub(crate) client: Client,
     pub(crate) resolver: R,
-    pub(crate) authorizer: Authorizer,
+    pub(crate) authorizer: AuthorizeStep,
     pub(crate) limit: MintLimit,
     pub(crate) features: Arc<[Feature]>,
     /// The app's origin for the browser endpoints' same-origin check.
@@ -50,7 +51,7 @@ impl<R: OrganizationResolver> Gate<R> {
         Self {
             client,
             resolver,
-            authorizer: Authorizer::default(),
+            authorizer: AuthorizeStep::default(),
             limit: MintLimit::unlimited(),
             features: Arc::from([]),
             app_origin: None,
@@ -63,14 +64,12 @@ impl<R: OrganizationResolver> Gate<R> {
         &self,
         parts: &Parts,
     ) -> impl Future<Output = Result<Admitted, PortalLinkOutcome>> + Send + 'static {
-        // Everything that reads the request happens now; the future owns
-        // what it needs.
-        let decision = self.authorizer.decide(parts);
+        // Everything that reads the request happens now; the futures own
+        // what they need. The resolver's future is only polled once the
+        // request is authorized, so a refused request costs no lookup.
+        let authorizing = self.authorizer.decide(parts);
+        let resolving = self.resolver.resolve(parts);
         let user = self.limit.user_key(parts);
-        let resolving = match &decision {
-            Decision::Ready(Ok(false)) | Decision::Ready(Err(_)) => None,
-            _ => Some(self.resolver.resolve(parts)),
-        };
         let limit = self.limit.clone();
         let timeout = self.client.config().timeout();
         async move {
@@ -80,30 +79,27 @@ impl<R: OrganizationResolver> Gate<R> {
             // Scalekit itself (the external-id lookup) can stretch the
             // request past it; the mint keeps the same deadline.
             let deadline = Instant::now() + timeout;
-            let allowed = match decision {
-                Decision::Ready(allowed) => allowed,
-                Decision::Pending(deciding) => tokio::time::timeout_at(deadline, deciding)
+            if let Some(authorizing) = authorizing {
+                let allowed = tokio::time::timeout_at(deadline, authorizing)
                     .await
                     .unwrap_or_else(|_| {
-                        Err(crate::authorize::AuthorizeError::new(format!(
+                        Err(HookError::new(format!(
                             "the authorization check did not answer within {timeout:?}"
                         )))
-                    }),
-            };
-            match allowed {
-                Ok(true) => {}
-                Ok(false) => return failed(PortalLinkFailure::Refused),
-                Err(err) => return failed(PortalLinkFailure::Authorizer(err)),
+                    });
+                match allowed {
+                    Ok(true) => {}
+                    Ok(false) => return failed(PortalLinkFailure::Refused),
+                    Err(err) => return failed(PortalLinkFailure::Authorizer(err)),
+                }
             }
-            let Some(resolving) = resolving else {
-                return failed(PortalLinkFailure::Refused);
-            };
-            let resolved = match tokio::time::timeout_at(deadline, resolving).await {
-                Ok(resolved) => resolved,
-                Err(_) => Err(ResolveError::new(format!(
-                    "the organization resolver did not answer within {timeout:?}"
-                ))),
-            };
+            let resolved = tokio::time::timeout_at(deadline, resolving)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(HookError::new(format!(
+                        "the organization resolver did not answer within {timeout:?}"
+                    )))
+                });
             let organization = match resolved {
                 Err(err) => return failed(PortalLinkFailure::Resolver(err)),
                 Ok(None) => return Err(PortalLinkOutcome::NoOrganization),
@@ -127,25 +123,29 @@ impl<R: OrganizationResolver> Gate<R> {
         Box::pin(async move {
             let outcome = match admitting.await {
                 Err(outcome) => outcome,
-                // The client keeps the same deadline itself (one timer, not two).
-                Ok(Admitted {
-                    organization,
-                    deadline,
-                }) => match client
-                    .generate_portal_link_until(&organization, &features, deadline)
-                    .await
-                {
-                    Ok(link) => PortalLinkOutcome::Minted(link),
-                    Err(err) => {
-                        PortalLinkOutcome::Failed(Arc::new(PortalLinkFailure::Scalekit(err)))
-                    }
-                },
+                Ok(admitted) => mint_admitted(&client, &features, admitted).await,
             };
             if let PortalLinkOutcome::Failed(failure) = &outcome {
                 log_failure(failure, "no portal link for this request");
             }
             outcome
         })
+    }
+}
+
+/// Mints a link for a request the gate admitted, within its deadline (the
+/// client keeps the same deadline itself: one timer, not two).
+pub(crate) async fn mint_admitted(
+    client: &Client,
+    features: &[Feature],
+    admitted: Admitted,
+) -> PortalLinkOutcome {
+    match client
+        .generate_portal_link_until(&admitted.organization, features, admitted.deadline)
+        .await
+    {
+        Ok(link) => PortalLinkOutcome::Minted(link),
+        Err(err) => PortalLinkOutcome::Failed(Arc::new(PortalLinkFailure::Scalekit(err))),
     }
 }
 

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::failure::PortalLinkFailure;
+use crate::failure::{FailureKind, PortalLinkFailure};
 use crate::link::PortalLink;
 
 /// What [`PortalLinkLayer`](crate::PortalLinkLayer) did for one request.
@@ -28,4 +28,23 @@ pub enum PortalLinkOutcome {
     /// Authorization refused, a limit was reached, or resolving or minting
     /// failed.
     Failed(Arc<PortalLinkFailure>),
+}
+
+impl PortalLinkOutcome {
+    /// Why this request got no link, which decides its HTTP answer; `None`
+    /// for a minted link.
+    ///
+    /// ```
+    /// use scalekit_tower::{FailureKind, PortalLinkOutcome};
+    ///
+    /// let kind = PortalLinkOutcome::NoOrganization.failure_kind().unwrap();
+    /// assert_eq!((kind, kind.status().as_u16()), (FailureKind::NoOrganization, 403));
+    /// ```
+    pub fn failure_kind(&self) -> Option<FailureKind> {
+        match self {
+            PortalLinkOutcome::Minted(_) => None,
+            PortalLinkOutcome::NoOrganization => Some(FailureKind::NoOrganization),
+            PortalLinkOutcome::Failed(failure) => Some(failure.kind()),
+        }
+    }
 }

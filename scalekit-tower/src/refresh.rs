@@ -1,19 +1,14 @@
 //! The endpoint the browser calls for a fresh link when the portal session expires.
 
-use std::convert::Infallible;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
 
-use http::{Request, Response, StatusCode};
 use time::format_description::well_known::Rfc3339;
-use tower_service::Service;
 
-use crate::endpoint::{json_response, refusal, refuse_early};
-use crate::mint::Gate;
-use crate::outcome::PortalLinkOutcome;
-use crate::resolve::OrganizationResolver;
+use crate::answer::{self, Answer};
+use crate::client::Client;
+use crate::endpoint::{AnswerFuture, BrowserEndpoint, mint_then};
+use crate::link::{Feature, PortalLink};
+use crate::mint::{Admitted, Gate};
 
 /// The endpoint the browser calls for a fresh link when the portal session
 /// expires.
@@ -56,59 +51,22 @@ use crate::resolve::OrganizationResolver;
 ///
 /// Built by [`PortalLinkLayer::refresh_endpoint`](crate::PortalLinkLayer::refresh_endpoint),
 /// so it shares the layer's authorization, resolver and features.
-#[derive(Clone)]
-pub struct RefreshEndpoint<R> {
-    gate: Gate<R>,
+pub type RefreshEndpoint<R> = BrowserEndpoint<R>;
+
+/// The refresh endpoint of `gate`.
+pub(crate) fn refresh_endpoint<R>(gate: Gate<R>) -> RefreshEndpoint<R> {
+    BrowserEndpoint::new(gate, "refresh", "no portal link for this request", respond)
 }
 
-impl<R> RefreshEndpoint<R> {
-    pub(crate) fn from_gate(gate: Gate<R>) -> Self {
-        Self { gate }
-    }
+fn respond(client: Client, features: Arc<[Feature]>, admitted: Admitted) -> AnswerFuture {
+    mint_then(client, features, admitted, link_json)
 }
 
-impl<R> fmt::Debug for RefreshEndpoint<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshEndpoint")
-            .field("features", &self.gate.features)
-            .field("authorizer", &self.gate.authorizer)
-            .field("limit", &self.gate.limit)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<R, B> Service<Request<B>> for RefreshEndpoint<R>
-where
-    R: OrganizationResolver,
-{
-    type Response = Response<String>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let (parts, _body) = request.into_parts();
-        if let Some(refused) = refuse_early(&parts, self.gate.app_origin.as_ref()) {
-            return Box::pin(std::future::ready(Ok(refused)));
-        }
-        let mint = self.gate.mint(&parts);
-        Box::pin(async move { Ok(outcome_response(mint.await)) })
-    }
-}
-
-fn outcome_response(outcome: PortalLinkOutcome) -> Response<String> {
-    match outcome {
-        PortalLinkOutcome::Minted(link) => {
-            let expires_at = link.expires_at().format(&Rfc3339).unwrap_or_default();
-            let body = serde_json::json!({
-                "location": link.location().as_str(),
-                "expires_at": expires_at,
-            });
-            json_response(StatusCode::OK, body.to_string())
-        }
-        refused => refusal(&refused),
-    }
+/// `{"location": ..., "expires_at": ...}`.
+fn link_json(link: &PortalLink) -> Answer {
+    let expires_at = link.expires_at().format(&Rfc3339).unwrap_or_default();
+    answer::json_of(&serde_json::json!({
+        "location": link.location().as_str(),
+        "expires_at": expires_at,
+    }))
 }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
+use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Method, Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
@@ -243,10 +243,7 @@ impl<S, ReqBody> Pending<S, ReqBody> {
         } = self;
         if let (PortalLinkOutcome::Failed(failure), true) = (&outcome, respond_on_failure) {
             let mut response = Response::new(ResBody::default());
-            *response.status_mut() = failure.status();
-            if let Some(after) = failure.retry_after_header() {
-                response.headers_mut().insert(RETRY_AFTER, after);
-            }
+            failure.write_status(&mut response);
             return Err(response);
         }
         let no_store = matches!(outcome, PortalLinkOutcome::Minted(_));

@@ -1,21 +1,15 @@
 //! The endpoint the browser calls to learn an organization's SSO and
 //! directory status from the server, after the portal claims a change.
 
-use std::convert::Infallible;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use http::{Request, Response, StatusCode};
-use tower_service::Service;
-
-use crate::endpoint::{json_response, refusal, refuse_early};
+use crate::answer;
+use crate::client::Client;
+use crate::endpoint::{AnswerFuture, BrowserEndpoint};
 use crate::failure::PortalLinkFailure;
-use crate::mint::{Admitted, Gate, log_failure};
+use crate::link::Feature;
+use crate::mint::{Admitted, Gate};
 use crate::outcome::PortalLinkOutcome;
-use crate::resolve::OrganizationResolver;
 
 /// The endpoint the browser calls for the organization's status as Scalekit
 /// has it.
@@ -59,78 +53,36 @@ use crate::resolve::OrganizationResolver;
 /// ```
 ///
 /// Built by [`PortalLinkLayer::status_endpoint`](crate::PortalLinkLayer::status_endpoint).
-#[derive(Clone)]
-pub struct StatusEndpoint<R> {
-    gate: Gate<R>,
+pub type StatusEndpoint<R> = BrowserEndpoint<R>;
+
+/// The status endpoint of `gate`.
+pub(crate) fn status_endpoint<R>(gate: Gate<R>) -> StatusEndpoint<R> {
+    BrowserEndpoint::new(
+        gate,
+        "status",
+        "no organization status for this request",
+        respond,
+    )
 }
 
-impl<R> StatusEndpoint<R> {
-    pub(crate) fn from_gate(gate: Gate<R>) -> Self {
-        Self { gate }
-    }
-}
-
-impl<R> fmt::Debug for StatusEndpoint<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StatusEndpoint")
-            .field("authorizer", &self.gate.authorizer)
-            .field("limit", &self.gate.limit)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<R, B> Service<Request<B>> for StatusEndpoint<R>
-where
-    R: OrganizationResolver,
-{
-    type Response = Response<String>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let (parts, _body) = request.into_parts();
-        if let Some(refused) = refuse_early(&parts, self.gate.app_origin.as_ref()) {
-            return Box::pin(std::future::ready(Ok(refused)));
+fn respond(client: Client, _features: Arc<[Feature]>, admitted: Admitted) -> AnswerFuture {
+    let Admitted {
+        organization,
+        deadline,
+    } = admitted;
+    Box::pin(async move {
+        match client
+            .organization_status_until(&organization, deadline)
+            .await
+        {
+            Ok(status) => answer::json_of(&status),
+            Err(err) => {
+                tracing::warn!(error = %err, org_id = %organization,
+                    "reading the organization status from Scalekit failed");
+                answer::refusal(&PortalLinkOutcome::Failed(Arc::new(
+                    PortalLinkFailure::Scalekit(err),
+                )))
+            }
         }
-        let admitting = self.gate.admit(&parts);
-        let client = self.gate.client.clone();
-        Box::pin(async move {
-            let Admitted {
-                organization,
-                deadline,
-            } = match admitting.await {
-                Ok(admitted) => admitted,
-                Err(outcome) => {
-                    if let PortalLinkOutcome::Failed(failure) = &outcome {
-                        log_failure(failure, "no organization status for this request");
-                    }
-                    return Ok(refusal(&outcome));
-                }
-            };
-            let answer = match client
-                .organization_status_until(&organization, deadline)
-                .await
-            {
-                Ok(status) => match serde_json::to_string(&status) {
-                    Ok(body) => json_response(StatusCode::OK, body),
-                    Err(err) => {
-                        tracing::error!(error = %err, "the organization status did not serialize");
-                        refusal(&PortalLinkOutcome::NoOrganization)
-                    }
-                },
-                Err(err) => {
-                    tracing::warn!(error = %err, org_id = %organization,
-                        "reading the organization status from Scalekit failed");
-                    refusal(&PortalLinkOutcome::Failed(Arc::new(
-                        PortalLinkFailure::Scalekit(err),
-                    )))
-                }
-            };
-            Ok(answer)
-        })
-    }
+    })
 }

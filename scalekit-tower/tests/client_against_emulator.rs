@@ -175,6 +175,7 @@ async fn status_codes_map_to_error_kinds() {
             1,
             "{status} is not retried"
         );
+        assert!(!err.is_retryable(), "{status} is final, so not retryable");
         // Scalekit's error body is kept.
         assert!(
             err.api_error().is_some_and(|api| api.code.is_some()),
@@ -195,6 +196,33 @@ async fn unknown_organization_is_not_found() {
         panic!("{err:?}");
     };
     assert_eq!(api.code, Some(5));
+}
+
+/// The client retries exactly what `Error::is_retryable` calls retryable:
+/// a status that fails once is either retried (and the call succeeds) or
+/// returned at once as not retryable, never returned as retryable untried.
+#[tokio::test]
+async fn retries_and_is_retryable_agree() {
+    let (emulator, client) = start(Emulator::builder()).await;
+    client.generate_portal_link(&acme(), &[]).await.unwrap();
+    let mut retried = Vec::new();
+    for status in [429, 500, 501, 502, 503, 504, 505] {
+        let before = emulator.stats().api_requests();
+        emulator.faults().fail_next(FaultScope::Api, 1, status);
+        let result = client.generate_portal_link(&acme(), &[]).await;
+        let sent = emulator.stats().api_requests() - before;
+        match result {
+            Ok(_) => {
+                assert_eq!(sent, 2, "{status}: one failure, one retry");
+                retried.push(status);
+            }
+            Err(err) => {
+                assert_eq!(sent, 1, "{status}: {err:?}");
+                assert!(!err.is_retryable(), "{status} was not retried: {err:?}");
+            }
+        }
+    }
+    assert_eq!(retried, [429, 502, 503, 504]);
 }
 
 #[tokio::test]

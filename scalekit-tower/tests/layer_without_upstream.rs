@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Method, Request, Response, StatusCode};
-use scalekit_tower::resolve::ResolveError;
+use scalekit_tower::HookError;
 use scalekit_tower::{
     Client, Config, OrganizationId, PortalLinkFailure, PortalLinkLayer, PortalLinkOutcome,
 };
@@ -52,7 +52,7 @@ fn counting_resolver(
     let resolver = move |_parts: &http::request::Parts| {
         counter.fetch_add(1, Ordering::SeqCst);
         let org = answer.map(|id| OrganizationId::new(id).unwrap());
-        async move { Ok::<_, ResolveError>(org) }
+        async move { Ok::<_, HookError>(org) }
     };
     (resolver, calls)
 }
@@ -98,11 +98,66 @@ async fn no_organization_is_recorded_and_not_cached_as_a_link() {
 #[tokio::test]
 async fn resolver_errors_are_distinct_from_no_organization() {
     let resolver = |_parts: &http::request::Parts| async {
-        Err::<Option<OrganizationId>, _>(ResolveError::new("session store down"))
+        Err::<Option<OrganizationId>, _>(HookError::new("session store down"))
     };
     let service = PortalLinkLayer::new(unreachable_client(), resolver).layer(service_fn(report));
     let response = service.oneshot(Request::new(())).await.unwrap();
     assert_eq!(response.body(), "failed:500");
+}
+
+/// Each hook is asked once, in order: a refused request never runs the
+/// resolver's lookup, whether the authorizer is a predicate, an async check
+/// or the app's own `Authorizer`; an admitted one runs it once.
+#[tokio::test]
+async fn a_refused_request_never_runs_the_resolver_lookup() {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let counted = lookups.clone();
+    let resolver = move |_parts: &http::request::Parts| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, HookError>(Some(OrganizationId::new("org_1").unwrap()))
+        }
+    };
+    let is_admin = |parts: &http::request::Parts| parts.headers.contains_key("x-admin");
+    let layers = [
+        PortalLinkLayer::new(unreachable_client(), resolver.clone()).authorize(is_admin),
+        PortalLinkLayer::new(unreachable_client(), resolver.clone()).authorize_async(
+            move |parts: &http::request::Parts| {
+                let allowed = is_admin(parts);
+                async move { Ok(allowed) }
+            },
+        ),
+        PortalLinkLayer::new(unreachable_client(), resolver)
+            .authorize_with(scalekit_tower::Predicate(is_admin)),
+    ];
+    for (at, layer) in layers.into_iter().enumerate() {
+        let endpoint = layer.refresh_endpoint();
+        let refused = endpoint
+            .clone()
+            .oneshot(Request::get("/refresh").body(()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "layer {at}");
+        assert_eq!(lookups.load(Ordering::SeqCst), at, "layer {at}: no lookup");
+        let admitted = Request::get("/refresh")
+            .header("x-admin", "1")
+            .body(())
+            .unwrap();
+        let answered = endpoint.oneshot(admitted).await.unwrap();
+        // Admitted, it went on to the (unreachable) upstream: 502, or 504
+        // when a busy machine lets the deadline run out first.
+        assert!(
+            [StatusCode::BAD_GATEWAY, StatusCode::GATEWAY_TIMEOUT].contains(&answered.status()),
+            "layer {at}: {}",
+            answered.status()
+        );
+        assert_eq!(
+            lookups.load(Ordering::SeqCst),
+            at + 1,
+            "layer {at}: one lookup"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The status reads' types against the reference API description
-//! (`tests/reference/scalekit-openapi-webhooks-connections.yaml`): every
+//! (the workspace's `tests/reference/scalekit-openapi-webhooks-connections.yaml`): every
 //! enum value it lists is a known variant with the same spelling, and an
 //! object built from its property examples parses into the documented
 //! values. Proto JSON names (lowerCamelCase) and enum numbers parse too.
@@ -11,7 +11,8 @@ use scalekit_tower::{
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-const REFERENCE: &str = include_str!("reference/scalekit-openapi-webhooks-connections.yaml");
+const REFERENCE: &str =
+    include_str!("../../tests/reference/scalekit-openapi-webhooks-connections.yaml");
 
 fn schemas() -> Value {
     let reference: Value = serde_norway::from_str(REFERENCE).unwrap();

@@ -1,5 +1,5 @@
 //! Typed events from the reference's own webhook examples and schemas
-//! (`tests/reference/scalekit-openapi-webhooks-connections.yaml`, an exact
+//! (the workspace's `tests/reference/scalekit-openapi-webhooks-connections.yaml`, an exact
 //! copy of the API reference), signed by the `standardwebhooks` crate.
 
 use std::time::{Duration, UNIX_EPOCH};
@@ -8,7 +8,8 @@ use http::{HeaderMap, HeaderValue};
 use scalekit_tower::webhook::{EventData, WebhookEvent, WebhookSecret, WebhookVerifier};
 use serde_json::{Map, Value, json};
 
-const REFERENCE: &str = include_str!("reference/scalekit-openapi-webhooks-connections.yaml");
+const REFERENCE: &str =
+    include_str!("../../tests/reference/scalekit-openapi-webhooks-connections.yaml");
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NOW: i64 = 1_700_000_000;
 

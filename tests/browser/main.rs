@@ -28,7 +28,7 @@
 //! Every test starts its own emulator, host app (both on 127.0.0.1 ports)
 //! and browser (its own chromedriver and Chromium profile), so tests run in
 //! parallel without sharing anything. The harness is
-//! `scalekit_testkit::browser` (`tests/support/browser/`); the host app is
+//! `scalekit_testkit::browser` (`tests/support/src/browser/`); the host app is
 //! [`host`]. Scenarios:
 //!
 //! - [`portal`]: the portal loads, SSO enabled from inside it, the session

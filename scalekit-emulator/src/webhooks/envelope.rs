@@ -184,7 +184,7 @@ mod tests {
 
     const REFERENCE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/scalekit-openapi-webhooks-connections.yaml"
+        "/../tests/reference/scalekit-openapi-webhooks-connections.yaml"
     );
 
     fn reference() -> Value {

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-const REFERENCE: &str = include_str!("../reference/scalekit-openapi-webhooks-connections.yaml");
+const REFERENCE: &str =
+    include_str!("../../../tests/reference/scalekit-openapi-webhooks-connections.yaml");
 
 /// The reference document as JSON.
 fn reference() -> &'static Value {

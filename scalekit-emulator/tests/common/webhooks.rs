@@ -104,7 +104,7 @@ impl Receiver {
 
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/reference/scalekit-openapi-webhooks-connections.yaml"
+    "/../tests/reference/scalekit-openapi-webhooks-connections.yaml"
 );
 
 /// Validates a delivery body against the reference schema of its `type`

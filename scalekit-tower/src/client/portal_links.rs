@@ -30,6 +30,7 @@ use url::Url;
 use super::transport::{Answer, Replay};
 use crate::client::{Client, record_outcome};
 use crate::error::Error;
+use crate::http_url;
 use crate::link::{Feature, PortalLink};
 use crate::organization_id::OrganizationId;
 
@@ -194,12 +195,7 @@ pub(crate) fn checked_location(raw: &str, portal_origin: &str) -> Result<Url, Er
         ),
     };
     let url = Url::parse(raw).map_err(|_| refuse("it is not an absolute URL"))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(refuse("its scheme is not http(s)"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("it contains user information"));
-    }
+    http_url::check(&url).map_err(|shape| refuse(&shape.to_string()))?;
     // Without userinfo, `scheme://host[:port]` of an http(s) URL is its
     // origin's serialization (the parser already lower-cased the host and
     // dropped a default port), compared here without allocating it.

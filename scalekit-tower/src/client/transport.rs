@@ -1,9 +1,12 @@
 //! One HTTP exchange with Scalekit, retried where that is safe, within a
 //! deadline, reading at most a capped number of body bytes.
 //!
-//! Connection failures and 502/503/504 are retried with jittered exponential
-//! backoff; 429 waits for `Retry-After` when Scalekit sends one; every other
-//! status is final. No wait is started that would end past the deadline: the
+//! What is retried is what [`Error::is_retryable`] says may succeed later
+//! (connection failures, 429, 502/503/504), asked of the error itself so the
+//! client and its callers agree: with jittered exponential backoff, or the
+//! `Retry-After` Scalekit sent; every other status is final. A request that
+//! creates something is sent again only when its connection failed before
+//! anything was sent ([`Replay`]). No wait is started that would end past the deadline: the
 //! last error is returned instead. A body longer than the cap (by its
 //! `Content-Length`, or while it streams in) ends the exchange with
 //! [`Error::ResponseTooLarge`] without reading the rest: Scalekit's answers
@@ -111,10 +114,7 @@ async fn exchange(request: reqwest::RequestBuilder, replay: Replay, max_body: us
             source: Some(err.without_url()),
         };
         if err_is_replayable {
-            Exchange::Retry {
-                err: wrapped,
-                retry_after: None,
-            }
+            retry_if_retryable(wrapped, None)
         } else {
             Exchange::Done(Err(wrapped))
         }
@@ -139,13 +139,18 @@ async fn exchange(request: reqwest::RequestBuilder, replay: Replay, max_body: us
     if status.is_success() {
         return Exchange::Done(Ok(Answer { status, body }));
     }
-    let err = classify(status, ApiError::from_body(&body), retry_after);
-    match status {
-        StatusCode::TOO_MANY_REQUESTS
-        | StatusCode::BAD_GATEWAY
-        | StatusCode::SERVICE_UNAVAILABLE
-        | StatusCode::GATEWAY_TIMEOUT => Exchange::Retry { err, retry_after },
-        _ => Exchange::Done(Err(err)),
+    retry_if_retryable(
+        classify(status, ApiError::from_body(&body), retry_after),
+        retry_after,
+    )
+}
+
+/// Retries `err` exactly when it says it may succeed later.
+fn retry_if_retryable(err: Error, retry_after: Option<Duration>) -> Exchange {
+    if err.is_retryable() {
+        Exchange::Retry { err, retry_after }
+    } else {
+        Exchange::Done(Err(err))
     }
 }
 

@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 
 use http::request::Parts;
 
-use super::{OrganizationResolver, ResolveError};
+use super::OrganizationResolver;
+use crate::hook::HookError;
 use crate::organization_id::OrganizationId;
 
 /// Reads the organization from a request extension of type `T`.
@@ -74,7 +75,7 @@ where
     T: Send + Sync + 'static,
     F: Fn(&T) -> Option<OrganizationId> + Clone + Send + Sync + 'static,
 {
-    type Future = Ready<Result<Option<OrganizationId>, ResolveError>>;
+    type Future = Ready<Result<Option<OrganizationId>, HookError>>;
 
     fn resolve(&self, parts: &Parts) -> Self::Future {
         ready(Ok(parts.extensions.get::<T>().and_then(&self.select)))

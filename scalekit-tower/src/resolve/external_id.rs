@@ -11,9 +11,10 @@ use http::request::Parts;
 use quick_cache::sync::Cache;
 use tokio::time::Instant;
 
-use super::{OrganizationResolver, ResolveError};
+use super::OrganizationResolver;
 use crate::client::Client;
 use crate::error::Error;
+use crate::hook::HookError;
 use crate::organization_id::OrganizationId;
 use crate::text::SafeText;
 
@@ -122,7 +123,7 @@ impl<F> fmt::Debug for ExternalIdResolver<F> {
     }
 }
 
-async fn look_up(client: &Client, tenant: &str) -> Result<Option<OrganizationId>, ResolveError> {
+async fn look_up(client: &Client, tenant: &str) -> Result<Option<OrganizationId>, HookError> {
     match client.get_organization_by_external_id(tenant).await {
         Ok(org) => Ok(Some(org.id)),
         Err(Error::OrganizationNotFound { .. }) => {
@@ -132,7 +133,7 @@ async fn look_up(client: &Client, tenant: &str) -> Result<Option<OrganizationId>
             );
             Ok(None)
         }
-        Err(err) => Err(ResolveError::with_source(
+        Err(err) => Err(HookError::with_source(
             "looking up the organization by external id failed",
             err,
         )),
@@ -143,8 +144,7 @@ impl<F> OrganizationResolver for ExternalIdResolver<F>
 where
     F: Fn(&Parts) -> Option<String> + Clone + Send + Sync + 'static,
 {
-    type Future =
-        Pin<Box<dyn Future<Output = Result<Option<OrganizationId>, ResolveError>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Option<OrganizationId>, HookError>> + Send>>;
 
     fn resolve(&self, parts: &Parts) -> Self::Future {
         let Some(tenant) = (self.tenant)(parts).filter(|t| !t.is_empty()) else {

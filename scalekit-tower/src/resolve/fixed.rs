@@ -4,7 +4,8 @@ use std::future::{Ready, ready};
 
 use http::request::Parts;
 
-use super::{OrganizationResolver, ResolveError};
+use super::OrganizationResolver;
+use crate::hook::HookError;
 use crate::organization_id::OrganizationId;
 
 /// Resolves every request to the same organization. See [`fixed`].
@@ -23,7 +24,7 @@ pub fn fixed(organization: OrganizationId) -> Fixed {
 }
 
 impl OrganizationResolver for Fixed {
-    type Future = Ready<Result<Option<OrganizationId>, ResolveError>>;
+    type Future = Ready<Result<Option<OrganizationId>, HookError>>;
 
     fn resolve(&self, _parts: &Parts) -> Self::Future {
         ready(Ok(Some(self.0.clone())))

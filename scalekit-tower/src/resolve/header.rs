@@ -5,7 +5,8 @@ use std::future::{Ready, ready};
 use http::HeaderName;
 use http::request::Parts;
 
-use super::{OrganizationResolver, ResolveError};
+use super::OrganizationResolver;
+use crate::hook::HookError;
 use crate::organization_id::OrganizationId;
 
 /// Reads the organization id from a request header. See [`from_trusted_header`].
@@ -34,24 +35,22 @@ pub fn from_trusted_header(name: HeaderName) -> FromTrustedHeader {
 }
 
 impl OrganizationResolver for FromTrustedHeader {
-    type Future = Ready<Result<Option<OrganizationId>, ResolveError>>;
+    type Future = Ready<Result<Option<OrganizationId>, HookError>>;
 
     fn resolve(&self, parts: &Parts) -> Self::Future {
         let mut values = parts.headers.get_all(&self.name).iter();
         let result = match (values.next(), values.next()) {
             (None, _) => Ok(None),
-            (Some(_), Some(_)) => Err(ResolveError::new(format!(
+            (Some(_), Some(_)) => Err(HookError::new(format!(
                 "header {} appears more than once; the proxy must set it exactly once",
                 self.name
             ))),
             (Some(value), None) => value
                 .to_str()
-                .map_err(|_| {
-                    ResolveError::new(format!("header {} is not visible ASCII", self.name))
-                })
+                .map_err(|_| HookError::new(format!("header {} is not visible ASCII", self.name)))
                 .and_then(|raw| {
                     OrganizationId::new(raw.trim()).map_err(|e| {
-                        ResolveError::with_source(format!("header {} is malformed", self.name), e)
+                        HookError::with_source(format!("header {} is malformed", self.name), e)
                     })
                 })
                 .map(Some),

@@ -35,13 +35,11 @@ mod external_id;
 mod fixed;
 mod header;
 
-use std::error::Error as StdError;
-use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 
 use http::request::Parts;
 
+use crate::hook::HookError;
 use crate::organization_id::OrganizationId;
 
 pub use extension::{FromExtension, from_extension, organization_extension};
@@ -56,10 +54,10 @@ pub use header::{FromTrustedHeader, from_trusted_header};
 /// answers 403. `Err` means the resolver could not decide (its store failed):
 /// that is a server error, not a refusal.
 ///
-/// Implemented for closures `Fn(&Parts) -> impl Future<Output = Result<Option<OrganizationId>, ResolveError>>`.
+/// Implemented for closures `Fn(&Parts) -> impl Future<Output = Result<Option<OrganizationId>, HookError>>`.
 pub trait OrganizationResolver: Clone + Send + Sync + 'static {
     /// The future [`resolve`](Self::resolve) returns.
-    type Future: Future<Output = Result<Option<OrganizationId>, ResolveError>> + Send + 'static;
+    type Future: Future<Output = Result<Option<OrganizationId>, HookError>> + Send + 'static;
 
     /// Resolves the organization of the request described by `parts`.
     fn resolve(&self, parts: &Parts) -> Self::Future;
@@ -68,7 +66,7 @@ pub trait OrganizationResolver: Clone + Send + Sync + 'static {
 impl<F, Fut> OrganizationResolver for F
 where
     F: Fn(&Parts) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Option<OrganizationId>, ResolveError>> + Send + 'static,
+    Fut: Future<Output = Result<Option<OrganizationId>, HookError>> + Send + 'static,
 {
     type Future = Fut;
 
@@ -77,57 +75,9 @@ where
     }
 }
 
-/// A resolver could not decide which organization a request is for.
-#[derive(Clone)]
-pub struct ResolveError {
-    message: String,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
-}
-
-impl ResolveError {
-    /// An error with a message saying what went wrong.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// An error caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl StdError + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source: Some(Arc::new(source)),
-        }
-    }
-}
-
-impl fmt::Debug for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResolveError")
-            .field("message", &self.message)
-            .field("source", &self.source.as_ref().map(|s| s.to_string()))
-            .finish()
-    }
-}
-
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "organization resolver failed: {}", self.message)?;
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for ResolveError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn StdError + 'static))
-    }
-}
+/// The error of a resolver: the one error of the app's hooks, at its old
+/// name.
+#[deprecated(
+    note = "use scalekit_tower::HookError, the one error of the resolver and the authorizer"
+)]
+pub type ResolveError = HookError;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::http_url;
+
 /// Configuration of one embedded admin portal: element ids, size, texts, the
 /// refresh endpoint, timeouts and the CSP nonce.
 ///
@@ -247,9 +249,10 @@ impl PortalEmbed {
     /// assert_eq!(embed.portal_origin(), Some("https://auth.example.com"));
     /// ```
     pub fn with_portal_origin(mut self, url: &Url) -> Result<Self, InvalidPortalOrigin> {
-        self.portal_origin = Some(http_origin(url).ok_or_else(|| InvalidPortalOrigin {
-            scheme: url.scheme().to_owned(),
-        })?);
+        http_url::check(url).map_err(|shape| InvalidPortalOrigin {
+            reason: shape.to_string(),
+        })?;
+        self.portal_origin = Some(url.origin().ascii_serialization());
         Ok(self)
     }
 
@@ -367,17 +370,16 @@ impl fmt::Debug for PortalEmbed {
 /// The URL given to [`PortalEmbed::with_portal_origin`] is not `http` or `https`,
 /// so it has no origin a browser would report in `MessageEvent.origin`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("portal_origin: expected an http or https URL, got scheme `{scheme}`")]
+#[error("portal_origin: {reason}")]
 pub struct InvalidPortalOrigin {
-    scheme: String,
+    reason: String,
 }
 
-/// The serialized origin of an `http`/`https` URL, `None` for any other scheme
-/// (their origins are opaque and serialize as `"null"`, which sandboxed frames
-/// also report: it must never be trusted).
+/// The serialized origin of an http(s) URL with a host and without
+/// userinfo, `None` for any other (other schemes' origins are opaque and
+/// serialize as `"null"`, which sandboxed frames also report: it must never
+/// be trusted).
 pub(super) fn http_origin(url: &Url) -> Option<String> {
-    match url.scheme() {
-        "http" | "https" => Some(url.origin().ascii_serialization()),
-        _ => None,
-    }
+    http_url::check(url).ok()?;
+    Some(url.origin().ascii_serialization())
 }

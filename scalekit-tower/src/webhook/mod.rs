@@ -71,7 +71,6 @@ mod error;
 mod event;
 mod guard;
 mod idempotency;
-mod log_text;
 mod memory_store;
 mod secret;
 mod service;

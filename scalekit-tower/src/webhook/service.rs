@@ -7,9 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
-};
+use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use tower_service::Service;
@@ -18,9 +16,10 @@ use super::deadlines::DeliveryLimits;
 use super::event::WebhookEvent;
 use super::guard::{HandlerRun, run_guarded};
 use super::idempotency::{Claim, IdempotencyStore};
-use super::log_text::visible;
 use super::memory_store::MemoryIdempotencyStore;
 use super::verifier::WebhookVerifier;
+use crate::answer::{self, error_with_message as refusal, no_content};
+use crate::text::SafeText;
 
 /// The app's code that acts on a verified event.
 ///
@@ -164,14 +163,14 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         if request.method() != Method::POST {
-            let mut response = refusal(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Scalekit webhooks are delivered with POST.",
+            let response = answer::method_not_allowed(
+                refusal(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "Scalekit webhooks are delivered with POST.",
+                ),
+                "POST",
             );
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("POST"));
             return Box::pin(std::future::ready(Ok(response)));
         }
         let this = self.clone();
@@ -195,7 +194,7 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             Err(error) => {
                 tracing::warn!(
                     status = error.status().as_u16(),
-                    error = %visible(&error.to_string()),
+                    error = %SafeText(&error.to_string()),
                     "refused a Scalekit webhook delivery"
                 );
                 let mut response = refusal(error.status(), error.code(), &error.public_message());
@@ -208,8 +207,8 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             }
         };
         let webhook_id = event.webhook_id().to_owned();
-        let shown_id = visible(&webhook_id);
-        let shown_type = visible(event.event_type());
+        let shown_id = SafeText(&webhook_id).to_string();
+        let shown_type = SafeText(event.event_type()).to_string();
         match self.store.claim(&webhook_id).await {
             Ok(Claim::Claimed) => {}
             Ok(Claim::Done) => {
@@ -227,7 +226,7 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
                 );
             }
             Err(error) => {
-                tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+                tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
                     "idempotency store failed to claim a Scalekit webhook delivery");
                 return processing_failed();
             }
@@ -241,34 +240,25 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             HandlerRun::Finished(Ok(())) => {
                 if let Err(error) = self.store.complete(&webhook_id).await {
                     // The handler's work is done: acknowledge, or the retry would redo it.
-                    tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+                    tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
                         "idempotency store failed to mark a handled Scalekit webhook delivery");
                 }
                 tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
                     "handled a Scalekit webhook delivery");
                 return no_content();
             }
-            HandlerRun::Finished(Err(error)) => visible(&error.to_string()),
+            HandlerRun::Finished(Err(error)) => SafeText(&error.to_string()).to_string(),
             HandlerRun::TimedOut(after) => format!("still running after {after:?}; dropped"),
-            HandlerRun::Panicked(message) => format!("panicked: {}", visible(&message)),
+            HandlerRun::Panicked(message) => format!("panicked: {}", SafeText(&message)),
         };
         tracing::error!(webhook_id = %shown_id, event_type = %shown_type, error = %failure,
             "Scalekit webhook handler failed; the delivery will be retried");
         if let Err(error) = self.store.release(&webhook_id).await {
-            tracing::error!(webhook_id = %shown_id, error = %visible(&error.to_string()),
+            tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
                 "idempotency store failed to release a Scalekit webhook delivery");
         }
         processing_failed()
     }
-}
-
-fn no_content() -> Response<String> {
-    let mut response = Response::new(String::new());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 fn processing_failed() -> Response<String> {
@@ -277,15 +267,4 @@ fn processing_failed() -> Response<String> {
         "processing_failed",
         "The delivery could not be processed; retry later.",
     )
-}
-
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response<String> {
-    let body = serde_json::json!({ "error": code, "message": message }).to_string();
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
 }

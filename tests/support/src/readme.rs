@@ -13,17 +13,17 @@
 //! page and the repository show.
 
 /// The workspace's README.md.
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../../../README.md")]
 pub struct WorkspaceReadme;
 
 /// scalekit-tower/README.md, the crate's page on the Rust package registry.
-#[doc = include_str!("../../scalekit-tower/README.md")]
+#[doc = include_str!("../../../scalekit-tower/README.md")]
 pub struct ScalekitTowerReadme;
 
 /// scalekit-axum-extract/README.md.
-#[doc = include_str!("../../scalekit-axum-extract/README.md")]
+#[doc = include_str!("../../../scalekit-axum-extract/README.md")]
 pub struct ScalekitAxumExtractReadme;
 
 /// scalekit-emulator/README.md.
-#[doc = include_str!("../../scalekit-emulator/README.md")]
+#[doc = include_str!("../../../scalekit-emulator/README.md")]
 pub struct ScalekitEmulatorReadme;
