@@ -109,7 +109,7 @@ impl<S: Send + Sync> FromRequest<S> for ScalekitWebhook {
 /// use scalekit_axum_extract::webhook_route;
 /// use scalekit_tower::webhook::{WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
 ///
-/// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap());
+/// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap());
 /// let service = WebhookService::new(verifier, |event: WebhookEvent| async move {
 ///     println!("{}", event.event_type());
 ///     Ok::<_, std::convert::Infallible>(())

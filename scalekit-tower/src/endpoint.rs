@@ -16,7 +16,7 @@ use crate::answer::{self, Answer};
 use crate::client::Client;
 use crate::link::{Feature, PortalLink};
 use crate::mint::{Admitted, Gate, log_failure, mint_admitted};
-use crate::origin::cross_origin;
+use crate::origin::{AppOrigin, cross_origin};
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
 
@@ -33,7 +33,9 @@ pub(crate) type Respond = fn(Client, Arc<[Feature]>, Admitted) -> AnswerFuture;
 ///
 /// Every one refuses what is not a `GET` (405) and requests from another
 /// site or origin (403: `Sec-Fetch-Site: cross-site` or `same-site`, or an
-/// `Origin` that is not the request's own `Host`), then passes the layer's
+/// `Origin` that is not the layer's
+/// [app origin](crate::PortalLinkLayer::with_app_origin), or without one
+/// the request's own `Host`), then passes the layer's
 /// authorization, resolver and the refresh limit, all before any upstream
 /// call, then answers for the organization. Refusals and failures answer a
 /// JSON `{"error": "<code>"}` with the status and code of
@@ -93,7 +95,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, _body) = request.into_parts();
-        if let Some(refused) = refuse_early(&parts) {
+        if let Some(refused) = refuse_early(&parts, self.gate.app_origin.as_ref()) {
             return Box::pin(std::future::ready(Ok(refused)));
         }
         let admitting = self.gate.admit(&parts);
@@ -138,13 +140,14 @@ pub(crate) fn mint_then(
 }
 
 /// The answer to a request a browser endpoint refuses before its gate: not
-/// `GET` (405), or from another site or origin (403); `None` to go on.
-fn refuse_early(parts: &Parts) -> Option<Answer> {
+/// `GET` (405), or from another site or origin than `app` (or `Host`)
+/// (403); `None` to go on.
+fn refuse_early(parts: &Parts, app: Option<&AppOrigin>) -> Option<Answer> {
     if parts.method != Method::GET {
         return Some(answer::method_not_allowed(
             answer::error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             "GET",
         ));
     }
-    cross_origin(parts).map(|code| answer::error(StatusCode::FORBIDDEN, code))
+    cross_origin(parts, app).map(|code| answer::error(StatusCode::FORBIDDEN, code))
 }

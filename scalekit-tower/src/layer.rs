@@ -15,6 +15,7 @@ use crate::hook::HookError;
 use crate::limit::MintLimit;
 use crate::link::Feature;
 use crate::mint::Gate;
+use crate::origin::AppOrigin;
 use crate::refresh::{RefreshEndpoint, refresh_endpoint};
 use crate::resolve::OrganizationResolver;
 use crate::service::{PortalLinkService, Settings};
@@ -216,6 +217,27 @@ impl<R: OrganizationResolver> PortalLinkLayer<R> {
         self
     }
 
+    /// The origin the app's pages are served from, for the browser
+    /// endpoints' same-origin check: a request whose `Origin` is not exactly
+    /// this (scheme, host, port) is refused with 403, whatever its `Host`.
+    /// Without it, `Origin` is compared with the request's `Host`, which a
+    /// DNS-rebinding page controls and a proxy may rewrite: set it in
+    /// production, above all behind a proxy.
+    ///
+    /// ```
+    /// # use scalekit_tower::{AppOrigin, Client, Config, PortalLinkLayer, resolve};
+    /// # let client = Client::new(Config::builder().environment_url("https://a.scalekit.dev")
+    /// #     .client_id("skc_1").client_secret("x").build().unwrap()).unwrap();
+    /// let layer = PortalLinkLayer::new(client, resolve::organization_extension())
+    ///     .with_app_origin(AppOrigin::parse("https://app.example.com").unwrap());
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn with_app_origin(mut self, origin: AppOrigin) -> Self {
+        self.gate.app_origin = Some(origin);
+        self
+    }
+
     /// The portal sections the links open (default: none named, so the portal
     /// shows what the organization has enabled).
     ///
@@ -307,6 +329,7 @@ impl<R> fmt::Debug for PortalLinkLayer<R> {
             .field("authorizer", &self.gate.authorizer)
             .field("limit", &self.gate.limit)
             .field("refresh_limit", &self.refresh_limit)
+            .field("app_origin", &self.gate.app_origin)
             .field("methods", &self.methods)
             .field("respond_on_failure", &self.respond_on_failure)
             .finish_non_exhaustive()

@@ -119,6 +119,7 @@ pub use organization::{
 };
 pub use organization_id::{InvalidOrganizationId, MAX_ORGANIZATION_ID_LEN, OrganizationId};
 pub use organization_status::{DirectorySyncStatus, OrganizationStatus, SsoStatus};
+pub use origin::{AppOrigin, InvalidAppOrigin};
 pub use outcome::PortalLinkOutcome;
 pub use refresh::RefreshEndpoint;
 pub use service::{PortalLinkService, ResponseFuture};

@@ -21,6 +21,7 @@ use crate::hook::HookError;
 use crate::limit::MintLimit;
 use crate::link::Feature;
 use crate::organization_id::OrganizationId;
+use crate::origin::AppOrigin;
 use crate::outcome::PortalLinkOutcome;
 use crate::resolve::OrganizationResolver;
 
@@ -34,6 +35,8 @@ pub(crate) struct Gate<R> {
     pub(crate) authorizer: AuthorizeStep,
     pub(crate) limit: MintLimit,
     pub(crate) features: Arc<[Feature]>,
+    /// The app's origin for the browser endpoints' same-origin check.
+    pub(crate) app_origin: Option<AppOrigin>,
 }
 
 /// A request the gate let through: its organization and its deadline.
@@ -51,6 +54,7 @@ impl<R: OrganizationResolver> Gate<R> {
             authorizer: AuthorizeStep::default(),
             limit: MintLimit::unlimited(),
             features: Arc::from([]),
+            app_origin: None,
         }
     }
 

@@ -115,11 +115,12 @@ impl Fleet {
         }
     }
 
-    /// Where sign-ins are kept.
-    pub(crate) fn sessions(&self) -> Sessions {
+    /// Where sign-ins are kept: the fleet's database, or this process's
+    /// memory (at most `capacity` sessions).
+    pub(crate) fn sessions(&self, capacity: usize) -> Sessions {
         match &self.postgres {
             Some(store) => Sessions::Postgres(PostgresSessionStore::new(store.pool().clone())),
-            None => Sessions::memory(),
+            None => Sessions::memory(capacity),
         }
     }
 

@@ -39,10 +39,13 @@
 //! # Ok(()) }
 //! ```
 
+mod bounded_sessions;
 mod fleet;
+mod hosts;
 mod pages;
 mod postgres_call;
 mod security;
+mod server;
 mod session;
 mod session_store;
 mod webhooks;
@@ -61,12 +64,15 @@ use scalekit_axum_extract::{
 use scalekit_emulator::{Emulator, EmulatorBuilder};
 use scalekit_tower::resolve::ExternalIdResolver;
 use scalekit_tower::template::ListenerAsset;
-use scalekit_tower::webhook::{WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
+use scalekit_tower::webhook::{WebhookEvent, WebhookService, WebhookVerifier};
 use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
 
+pub use bounded_sessions::{BoundedStore, DEFAULT_SESSION_CAPACITY};
 pub use fleet::Fleet;
+pub use server::ServerLimits;
 pub use session::{DEMO_USERS, DemoUser};
+use session_store::Sessions;
 
 /// The path of the refresh endpoint.
 pub const REFRESH_PATH: &str = "/settings/portal/refresh";
@@ -99,12 +105,43 @@ impl Upstream {
     }
 }
 
+/// How the demo is started, beyond its listener and upstream.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The webhook signing secret(s) (`whsec_...`; several separated by
+    /// spaces or commas during a rotation), as in `SCALEKIT_WEBHOOK_SECRET`.
+    /// With the emulator, it signs with the last one.
+    pub webhook_secret: Option<String>,
+    /// Host names the demo answers for besides the loopback names on its
+    /// port (`app.example.com`, or with a port); any other `Host` gets 421.
+    pub allowed_hosts: Vec<String>,
+    /// The server's timeouts and connection limits.
+    pub server: ServerLimits,
+    /// The most sessions kept at once in memory (without a fleet database).
+    pub session_capacity: usize,
+    /// The fleet this replica belongs to; `None`: alone, everything in memory.
+    pub fleet: Option<Fleet>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            webhook_secret: None,
+            allowed_hosts: Vec::new(),
+            server: ServerLimits::default(),
+            session_capacity: DEFAULT_SESSION_CAPACITY,
+            fleet: None,
+        }
+    }
+}
+
 /// A running demo.
 #[derive(Debug)]
 pub struct Demo {
     addr: SocketAddr,
     client: Client,
     emulator: Option<Emulator>,
+    sessions: Sessions,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -127,6 +164,11 @@ impl Demo {
     /// The Scalekit client the demo uses.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// How many sign-in sessions the demo holds now.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
     }
 
     /// Serves until the process ends.
@@ -161,14 +203,11 @@ pub async fn start_with(
     upstream: Upstream,
     webhook_secret: Option<String>,
 ) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
-    let replica = listener.local_addr()?.port().to_string();
-    start_fleet(
-        listener,
-        upstream,
+    let options = Options {
         webhook_secret,
-        Fleet::in_memory(replica),
-    )
-    .await
+        ..Options::default()
+    };
+    start_with_options(listener, upstream, options).await
 }
 
 /// [`start_with`] as one replica of `fleet`: its sessions, webhook
@@ -180,6 +219,25 @@ pub async fn start_fleet(
     webhook_secret: Option<String>,
     fleet: Fleet,
 ) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let options = Options {
+        webhook_secret,
+        fleet: Some(fleet),
+        ..Options::default()
+    };
+    start_with_options(listener, upstream, options).await
+}
+
+/// Starts the demo on `listener` against `upstream` with `options`.
+pub async fn start_with_options(
+    listener: TcpListener,
+    upstream: Upstream,
+    options: Options,
+) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let webhook_secret = options.webhook_secret;
+    let fleet = match options.fleet {
+        Some(fleet) => fleet,
+        None => Fleet::in_memory(listener.local_addr()?.port().to_string()),
+    };
     let addr = listener.local_addr()?;
     let origin = format!("http://{addr}");
     let (config, emulator, webhook_secret) = match upstream {
@@ -190,11 +248,12 @@ pub async fn start_fleet(
             let mut builder = builder
                 .allowed_parent_origin(origin.clone())
                 .webhook_endpoint(format!("{origin}{WEBHOOK_PATH}"));
-            if let Some(secret) = webhook_secret {
-                builder = builder.webhook_secret(secret);
+            if let Some(newest) = webhook_secret.as_deref().and_then(newest_secret) {
+                builder = builder.webhook_secret(newest);
             }
             let emulator = builder.start().await?;
-            let webhook_secret = Some(emulator.webhook_secret().to_owned());
+            let webhook_secret =
+                webhook_secret.or_else(|| Some(emulator.webhook_secret().to_owned()));
             let config = Config::builder()
                 .environment_url(emulator.base_url())
                 .client_id(emulator.client_id())
@@ -204,24 +263,39 @@ pub async fn start_fleet(
             (config, Some(emulator), webhook_secret)
         }
     };
+    // The rotation format (`whsec_old whsec_new`) is read as the kit reads it.
     let verifier = match webhook_secret {
-        Some(secret) => Some(WebhookVerifier::new(WebhookSecret::new(&secret)?)),
+        Some(secret) => Some(WebhookVerifier::from_lookup(|_| Some(secret.clone()))?),
         None => None,
     };
     let client = Client::new(config)?;
     fleet.spawn_housekeeping();
-    let router = router_in(client.clone(), verifier, SESSION_IDLE_TIMEOUT, fleet)?;
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, router).await {
-            tracing::error!(error = %err, "the demo server stopped");
-        }
-    });
+    let sessions = fleet.sessions(options.session_capacity);
+    let limits = options.server;
+    let hosts = hosts::AllowedHosts::new(addr, &options.allowed_hosts);
+    let router = build_router(
+        client.clone(),
+        verifier,
+        SESSION_IDLE_TIMEOUT,
+        fleet,
+        sessions.clone(),
+    )?
+    .layer(limits.request_layer())
+    .layer(middleware::from_fn_with_state(hosts, hosts::check));
+    let server = tokio::spawn(server::serve(listener, router, limits));
     Ok(Demo {
         addr,
         client,
         emulator,
+        sessions,
         server,
     })
+}
+
+/// The last secret of a rotation list: the one Scalekit signs with.
+fn newest_secret(list: &str) -> Option<&str> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .rfind(|part| !part.is_empty())
 }
 
 /// The signed-in user's tenant id (Scalekit's external id).
@@ -250,15 +324,17 @@ pub fn router_with_session_timeout(
     verifier: Option<WebhookVerifier>,
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    router_in(client, verifier, idle, Fleet::in_memory("local"))
+    let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
+    build_router(client, verifier, idle, Fleet::in_memory("local"), sessions)
 }
 
-/// [`router_with_session_timeout`] as one replica of `fleet`.
-fn router_in(
+/// The demo's routes as one replica of `fleet`, its sign-ins in `sessions`.
+fn build_router(
     client: Client,
     verifier: Option<WebhookVerifier>,
     idle: Duration,
     fleet: Fleet,
+    sessions: Sessions,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
     // The app's tenant id comes from its own session; Scalekit's external-id
@@ -284,6 +360,13 @@ fn router_in(
             10,
             Duration::from_secs(6),
         )))
+        // The settings page itself: reloading it mints too, so it has its own
+        // budget per organization and per signed-in user.
+        .with_limit(fleet.share(MintLimit::default().per_user(
+            move |parts| signed_in(parts).map(|user| user.key.to_owned()),
+            10,
+            Duration::from_secs(6),
+        )))
         .with_features([Feature::Sso, Feature::DirSync])
         .with_methods([axum::http::Method::GET]);
 
@@ -303,7 +386,7 @@ fn router_in(
         // The app's auth: the session layer, then the user it holds put in
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
-        .layer(session::layer(idle, fleet.sessions()))
+        .layer(session::layer(idle, sessions))
         .layer(middleware::from_fn_with_state(frame_src, security::headers))
         // The snippet's listener script: the same cached file for everyone,
         // outside the session layer.

@@ -4,7 +4,9 @@
 //! current directory, which never overrides the environment) it
 //! starts a local Scalekit emulator in the same process; with them it talks
 //! to real Scalekit. `SCALEKIT_WEBHOOK_SECRET` sets the webhook signing
-//! secret in both modes; alone, it does not switch to real Scalekit.
+//! secret in both modes (several, space-separated, during a rotation);
+//! alone, it does not switch to real Scalekit. `DEMO_ALLOWED_HOSTS` names
+//! the host names it answers for besides 127.0.0.1, localhost and [::1].
 
 use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
@@ -113,7 +115,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match scalekit_demo::start_fleet(listener, upstream, webhook_secret, fleet).await {
+
+    // Host names beyond the loopback ones (a tunnel, a LAN name), separated
+    // by spaces or commas: any other `Host` is refused.
+    let allowed_hosts = std::env::var("DEMO_ALLOWED_HOSTS")
+        .unwrap_or_default()
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|host| !host.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let options = scalekit_demo::Options {
+        webhook_secret,
+        allowed_hosts,
+        fleet: Some(fleet),
+        ..scalekit_demo::Options::default()
+    };
+    match scalekit_demo::start_with_options(listener, upstream, options).await {
         Ok(demo) => {
             if let Some(emulator) = demo.emulator() {
                 println!(

@@ -1,5 +1,5 @@
 //! A deliberately small login on `tower-sessions`: pick a demo user, and the
-//! session (in its memory store, expiring after a while without use) holds
+//! session (in a bounded memory store, expiring after a while without use) holds
 //! who signed in.
 //!
 //! [`load_user`] is the app's own auth middleware: it reads the session and
@@ -78,14 +78,10 @@ pub const DEMO_USERS: [DemoUser; 4] = [
     },
 ];
 
-/// The session layer: a memory store, an `HttpOnly`, `SameSite=Lax` cookie,
-/// and sessions that expire after `idle` without a request (each request
-/// extends it).
-///
-/// The memory store never loads an expired session; it keeps the record
-/// until its id is deleted (sign-out, sign-in again), which suits a demo. A
-/// production app picks a store that deletes expired sessions (a database
-/// store's expired-session task, or a bounded cache).
+/// The session layer: `store` (the fleet's database, or memory bounded in
+/// count and freeing expired sessions), an `HttpOnly`, `SameSite=Lax`
+/// cookie, and sessions that expire after `idle` without a request (each
+/// request extends it).
 pub(crate) fn layer(idle: std::time::Duration, store: Sessions) -> SessionManagerLayer<Sessions> {
     let idle = tower_sessions::cookie::time::Duration::try_from(idle)
         .unwrap_or(tower_sessions::cookie::time::Duration::MAX);

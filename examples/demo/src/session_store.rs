@@ -6,10 +6,10 @@ use std::fmt;
 
 use async_trait::async_trait;
 use sqlx::PgPool;
-use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
+use crate::bounded_sessions::BoundedStore;
 use crate::postgres_call::within;
 
 /// The sessions table, created by the fleet's migration.
@@ -127,13 +127,23 @@ impl SessionStore for PostgresSessionStore {
 /// The demo's session store: shared or in memory.
 #[derive(Debug, Clone)]
 pub(crate) enum Sessions {
-    Memory(MemoryStore),
+    Memory(BoundedStore),
     Postgres(PostgresSessionStore),
 }
 
 impl Sessions {
-    pub(crate) fn memory() -> Self {
-        Self::Memory(MemoryStore::default())
+    /// In this process's memory, at most `capacity` sessions.
+    pub(crate) fn memory(capacity: usize) -> Self {
+        Self::Memory(BoundedStore::new(capacity))
+    }
+
+    /// How many sessions this process holds in memory (none when they live
+    /// in the fleet's database).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Memory(store) => store.len(),
+            Self::Postgres(_) => 0,
+        }
     }
 }
 

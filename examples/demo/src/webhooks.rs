@@ -4,8 +4,12 @@
 //!
 //! The webhook handler records every verified delivery (the latest
 //! [`MAX_DELIVERIES`], for the settings page's panel) and the SSO and
-//! directory state the events report. A real app writes the same into its
-//! database, idempotently by `webhook-id`.
+//! directory state the events report, in the order the events occurred:
+//! Scalekit retries, so an older event (a retried `sso_enabled`) can arrive
+//! after a newer one (`sso_disabled`); per organization and object, an event
+//! older than the last one applied changes nothing. A real app writes the
+//! same into its database, idempotently by `webhook-id`, with the same
+//! `occurred_at` guard in its `UPDATE`.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -14,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use scalekit_tower::OrganizationStatus;
 use scalekit_tower::webhook::{EventData, WebhookEvent};
 use serde::Serialize;
+use tower_sessions::cookie::time::OffsetDateTime;
 
 /// Deliveries kept for the panel; older ones are dropped.
 pub(crate) const MAX_DELIVERIES: usize = 50;
@@ -41,10 +46,43 @@ pub(crate) struct Known {
     pub(crate) directory: Option<bool>,
 }
 
+/// What an event changes: SSO or directory sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Object {
+    Sso,
+    Directory,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     organizations: HashMap<String, Known>,
+    /// When the last applied change of each organization's object occurred.
+    changed_at: HashMap<(String, Object), OffsetDateTime>,
     deliveries: VecDeque<Delivery>,
+}
+
+impl Inner {
+    /// Whether an event about `object` of `organization` that occurred at
+    /// `at` is newer than the last one applied (and records it when so).
+    /// An event without a time cannot be ordered and is applied.
+    fn is_newest(
+        &mut self,
+        organization: &str,
+        object: Object,
+        at: Option<OffsetDateTime>,
+    ) -> bool {
+        let Some(at) = at else {
+            return true;
+        };
+        let key = (organization.to_owned(), object);
+        match self.changed_at.get(&key) {
+            Some(last) if *last > at => false,
+            _ => {
+                self.changed_at.insert(key, at);
+                true
+            }
+        }
+    }
 }
 
 /// The server's state, shared by the webhook handler and the pages.
@@ -65,10 +103,14 @@ impl ServerState {
     /// app writing to its database returns that error, and Scalekit retries.
     pub(crate) async fn on_event(&self, event: WebhookEvent) -> Result<(), Infallible> {
         let change = match event.data() {
-            EventData::SsoEnabled(c) => Some((c.organization_id.clone(), Some(true), None)),
-            EventData::SsoDisabled(c) => Some((c.organization_id.clone(), Some(false), None)),
-            EventData::DirectoryEnabled(d) => Some((d.organization_id.clone(), None, Some(true))),
-            EventData::DirectoryDisabled(d) => Some((d.organization_id.clone(), None, Some(false))),
+            EventData::SsoEnabled(c) => Some((c.organization_id.clone(), Object::Sso, true)),
+            EventData::SsoDisabled(c) => Some((c.organization_id.clone(), Object::Sso, false)),
+            EventData::DirectoryEnabled(d) => {
+                Some((d.organization_id.clone(), Object::Directory, true))
+            }
+            EventData::DirectoryDisabled(d) => {
+                Some((d.organization_id.clone(), Object::Directory, false))
+            }
             _ => None,
         };
         let delivery = Delivery {
@@ -81,15 +123,23 @@ impl ServerState {
         };
         tracing::info!(event_type = %delivery.event_type.escape_debug(), "verified Scalekit webhook");
         let mut inner = self.lock();
-        if let Some((organization, sso, directory)) = change {
+        if let Some((organization, object, on)) = change {
             if inner.organizations.len() >= MAX_ORGANIZATIONS
                 && !inner.organizations.contains_key(&organization)
             {
                 inner.organizations.clear();
+                inner.changed_at.clear();
             }
-            let known = inner.organizations.entry(organization).or_default();
-            known.sso = sso.or(known.sso);
-            known.directory = directory.or(known.directory);
+            if inner.is_newest(&organization, object, event.occurred_at_time()) {
+                let known = inner.organizations.entry(organization).or_default();
+                match object {
+                    Object::Sso => known.sso = Some(on),
+                    Object::Directory => known.directory = Some(on),
+                }
+            } else {
+                tracing::info!(event_type = %delivery.event_type.escape_debug(),
+                    "an older Scalekit event than the last one applied; the state stays");
+            }
         }
         if inner.deliveries.len() == MAX_DELIVERIES {
             inner.deliveries.pop_front();
@@ -116,6 +166,7 @@ impl ServerState {
             && !inner.organizations.contains_key(organization)
         {
             inner.organizations.clear();
+            inner.changed_at.clear();
         }
         let known = inner
             .organizations

@@ -3,12 +3,10 @@
 //! implementation and refuses a tampered one), the status endpoint, and the
 //! deliveries list, each only for an organization's admins.
 
-use std::process::Stdio;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use scalekit_demo::{DELIVERIES_PATH, STATUS_PATH, Upstream, WEBHOOK_PATH};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 mod common;
 use common::sign_in;
@@ -49,38 +47,9 @@ fn sso_event(organization: &str, enabled: bool) -> String {
     .to_string()
 }
 
-/// Starts the demo binary the way the README does (`cargo run -p
-/// scalekit-demo`, here on a free port, in an empty directory so no `.env`
-/// applies) with `SCALEKIT_WEBHOOK_SECRET` set; returns it and its URL.
+/// Starts the demo binary the way the README does, with `SCALEKIT_WEBHOOK_SECRET` set.
 async fn run_binary(dir: &std::path::Path) -> (tokio::process::Child, String, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scalekit-demo"))
-        .current_dir(dir)
-        .env("PORT", "0")
-        .env("SCALEKIT_WEBHOOK_SECRET", SECRET)
-        .env_remove("SCALEKIT_ENVIRONMENT_URL")
-        .env_remove("SCALEKIT_CLIENT_ID")
-        .env_remove("SCALEKIT_CLIENT_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let read = async {
-        let mut printed = String::new();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            printed.push_str(&line);
-            printed.push('\n');
-            if let Some(url) = line.split("Open ").nth(1) {
-                return (url.trim().to_owned(), printed);
-            }
-        }
-        panic!("the demo exited without printing its URL: {printed}");
-    };
-    let (url, printed) = tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .expect("the demo prints its URL");
-    (child, url, printed)
+    common::run_binary(dir, &[("SCALEKIT_WEBHOOK_SECRET", SECRET)]).await
 }
 
 #[tokio::test]

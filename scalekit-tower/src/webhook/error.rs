@@ -2,11 +2,15 @@
 
 use http::StatusCode;
 
+/// The `Retry-After` of a [`WebhookError::Busy`] refusal.
+const BUSY_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Why a webhook delivery was refused before it reached the app's handler.
 ///
 /// [`status`](Self::status) is the answer for the sender: 400 for a malformed
 /// delivery, 401 for a signature or timestamp that does not check out, 413 for
-/// a body over the size cap. `Display` is for the server log; it may quote
+/// a body over the size cap, 408 for a body that arrives too slowly, 503 when
+/// the service's read budget is spent. `Display` is for the server log; it may quote
 /// parts of the delivery (escape it, as the service does) and never the secret.
 /// [`public_message`](Self::public_message) is what a response may say.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +61,17 @@ pub enum WebhookError {
         /// The cap, in bytes.
         limit: usize,
     },
+    /// The body did not arrive whole within the service's read timeout
+    /// (a slow or stalled sender).
+    #[error("the body did not arrive within the read timeout of {timeout:?}")]
+    BodyTimeout {
+        /// The read timeout.
+        timeout: std::time::Duration,
+    },
+    /// The deliveries being read at once already hold the service's read
+    /// budget: this one was not read; the sender should retry shortly.
+    #[error("the webhook read budget is spent by the deliveries being read; refused for now")]
+    Busy,
     /// The request body could not be read to the end.
     #[error("the body could not be read: {0}")]
     BodyUnreadable(String),
@@ -67,7 +82,7 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
-    /// The status that answers this refusal: 400, 401 or 413.
+    /// The status that answers this refusal: 400, 401, 408, 413 or 503.
     ///
     /// ```
     /// use http::StatusCode;
@@ -86,12 +101,27 @@ impl WebhookError {
             | Self::StaleTimestamp { .. }
             | Self::FutureTimestamp { .. } => StatusCode::UNAUTHORIZED,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
+    }
+
+    /// How long the sender should wait before retrying, when the refusal
+    /// is temporary (`Busy`): the service sends it as `Retry-After`.
+    ///
+    /// ```
+    /// use scalekit_tower::webhook::WebhookError;
+    ///
+    /// assert_eq!(WebhookError::Busy.retry_after(), Some(std::time::Duration::from_secs(5)));
+    /// assert_eq!(WebhookError::NoMatchingSignature.retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        matches!(self, Self::Busy).then_some(BUSY_RETRY_AFTER)
     }
 
     /// A short machine-readable code: `missing_header`, `invalid_header`,
     /// `invalid_signature`, `stale_timestamp`, `future_timestamp`,
-    /// `body_too_large`, `unreadable_body`, `not_an_event`.
+    /// `body_too_large`, `body_timeout`, `busy`, `unreadable_body`, `not_an_event`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingHeader(_) => "missing_header",
@@ -100,6 +130,8 @@ impl WebhookError {
             Self::StaleTimestamp { .. } => "stale_timestamp",
             Self::FutureTimestamp { .. } => "future_timestamp",
             Self::BodyTooLarge { .. } => "body_too_large",
+            Self::BodyTimeout { .. } => "body_timeout",
+            Self::Busy => "busy",
             Self::BodyUnreadable(_) => "unreadable_body",
             Self::NotAnEvent(_) => "not_an_event",
         }
@@ -128,6 +160,10 @@ impl WebhookError {
             Self::BodyTooLarge { limit } => {
                 format!("The webhook body is larger than this endpoint accepts ({limit} bytes).")
             }
+            Self::BodyTimeout { .. } => {
+                "The webhook body did not arrive in time: send it whole without pausing.".into()
+            }
+            Self::Busy => "This endpoint is reading many deliveries at once: retry shortly.".into(),
             Self::BodyUnreadable(_) => "The webhook body could not be read to the end.".into(),
             Self::NotAnEvent(_) => "The webhook body is not a Scalekit event: a JSON object \
                 with id, type and data."

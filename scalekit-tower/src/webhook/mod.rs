@@ -63,11 +63,14 @@
 //! `scalekit-axum-extract`.
 
 mod body;
+mod budget;
 mod data;
+mod deadlines;
 mod directory_data;
 mod envelope;
 mod error;
 mod event;
+mod guard;
 mod idempotency;
 mod memory_store;
 mod secret;
@@ -75,7 +78,9 @@ mod service;
 mod signature;
 mod verifier;
 
+pub use budget::DEFAULT_READ_BUDGET;
 pub use data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+pub use deadlines::{DEFAULT_HANDLER_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use directory_data::{
     DirectoryGroupData, DirectoryGroupRef, DirectoryRole, DirectoryUserData,
     DirectoryUserDeletedData,
@@ -86,7 +91,9 @@ pub use idempotency::{
     Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, REPLAY_WINDOW, StoreError,
 };
 pub use memory_store::{DEFAULT_CAPACITY, MemoryIdempotencyStore, MemoryStoreFull};
-pub use secret::{ENV_WEBHOOK_SECRET, SECRET_PREFIX, WebhookSecret, WebhookSecretError};
+pub use secret::{
+    ENV_WEBHOOK_SECRET, MIN_KEY_BYTES, SECRET_PREFIX, WebhookSecret, WebhookSecretError,
+};
 pub use service::{WebhookHandler, WebhookService};
 pub use signature::{
     HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP, MAX_WEBHOOK_ID_LEN,

@@ -24,6 +24,11 @@ pub const ENV_WEBHOOK_SECRET: &str = "SCALEKIT_WEBHOOK_SECRET";
 /// The prefix of the secrets Scalekit's dashboard shows.
 pub const SECRET_PREFIX: &str = "whsec_";
 
+/// The shortest key accepted, in bytes: 128 bits. Scalekit's secrets (like
+/// every Standard Webhooks secret) are 24 bytes or more; a shorter one is a
+/// truncated copy or a placeholder, and could be guessed.
+pub const MIN_KEY_BYTES: usize = 16;
+
 /// One signing secret of a webhook endpoint, as Scalekit's dashboard shows it:
 /// `whsec_<base64 key>`.
 ///
@@ -41,8 +46,9 @@ pub struct WebhookSecret {
 impl WebhookSecret {
     /// Parses `whsec_<base64>` (or bare base64).
     ///
-    /// A secret that is empty or not standard base64 is a
-    /// [`WebhookSecretError`] saying which; it never contains the secret.
+    /// A secret that is empty, not standard base64, or shorter than
+    /// [`MIN_KEY_BYTES`] once decoded is a [`WebhookSecretError`] saying
+    /// which; it never contains the secret.
     pub fn new(secret: &str) -> Result<Self, WebhookSecretError> {
         let trimmed = secret.trim();
         let encoded = trimmed.strip_prefix(SECRET_PREFIX).unwrap_or(trimmed);
@@ -59,10 +65,16 @@ impl WebhookSecret {
 
     /// A secret from the raw key bytes (already decoded).
     ///
-    /// An empty key is refused with [`WebhookSecretError::Empty`].
+    /// An empty key is refused with [`WebhookSecretError::Empty`], one
+    /// shorter than [`MIN_KEY_BYTES`] with [`WebhookSecretError::TooShort`].
     pub fn from_bytes(key: &[u8]) -> Result<Self, WebhookSecretError> {
         if key.is_empty() {
             return Err(WebhookSecretError::Empty);
+        }
+        if key.len() < MIN_KEY_BYTES {
+            return Err(WebhookSecretError::TooShort {
+                min_bytes: MIN_KEY_BYTES,
+            });
         }
         // HMAC takes keys of any length, so this cannot fail for a non-empty key.
         let keyed = Hmac::<Sha256>::new_from_slice(key).map_err(|_| WebhookSecretError::Empty)?;
@@ -75,7 +87,10 @@ impl WebhookSecret {
     /// ```
     /// use scalekit_tower::webhook::WebhookSecret;
     ///
-    /// let secrets = WebhookSecret::parse_list("whsec_b2xk, whsec_bmV3").unwrap();
+    /// let secrets = WebhookSecret::parse_list(
+    ///     "whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3, whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3",
+    /// )
+    /// .unwrap();
     /// assert_eq!(secrets.len(), 2);
     /// assert!(WebhookSecret::parse_list("  ").is_err());
     /// ```
@@ -119,6 +134,15 @@ pub enum WebhookSecretError {
     /// Nothing after `whsec_`, or an empty key.
     #[error("the webhook secret is empty: it looks like `whsec_<base64 key>`")]
     Empty,
+    /// The key is shorter than [`MIN_KEY_BYTES`] once decoded.
+    #[error(
+        "the webhook secret's key is shorter than {min_bytes} bytes: copy the whole secret \
+         (`whsec_` and all that follows) from the Scalekit dashboard"
+    )]
+    TooShort {
+        /// The shortest key accepted, in bytes.
+        min_bytes: usize,
+    },
     /// The part after `whsec_` is not standard base64.
     #[error(
         "the webhook secret is not `whsec_` followed by standard base64 ({reason}): copy it \
@@ -156,9 +180,9 @@ mod tests {
             mac.update(b"content");
             mac.finalize().into_bytes()
         };
-        let prefixed = WebhookSecret::new("whsec_c2VjcmV0LWtleQ==").unwrap();
-        let bare = WebhookSecret::new("c2VjcmV0LWtleQ==\n").unwrap();
-        let raw = WebhookSecret::from_bytes(b"secret-key").unwrap();
+        let prefixed = WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap();
+        let bare = WebhookSecret::new("c2VjcmV0LXNpZ25pbmcta2V5\n").unwrap();
+        let raw = WebhookSecret::from_bytes(b"secret-signing-key").unwrap();
         assert_eq!(tag(prefixed.clone()), tag(bare));
         assert_eq!(tag(prefixed), tag(raw));
     }
@@ -188,14 +212,37 @@ mod tests {
     }
 
     #[test]
+    fn short_keys_are_refused_with_the_minimum() {
+        // "6bytes", base64: the kind of placeholder a careless setup ships.
+        assert_eq!(
+            WebhookSecret::new("whsec_NmJ5dGVz").unwrap_err(),
+            WebhookSecretError::TooShort { min_bytes: 16 }
+        );
+        assert!(WebhookSecret::from_bytes(&[7; 15]).is_err());
+        assert!(WebhookSecret::from_bytes(&[7; 16]).is_ok());
+        let shown = WebhookSecret::new("whsec_NmJ5dGVz")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains("16 bytes") && !shown.contains("NmJ5"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn lists_split_on_spaces_and_commas() {
         assert_eq!(
-            WebhookSecret::parse_list("whsec_YQ== ,whsec_Yg==\tYw==")
-                .unwrap()
-                .len(),
+            WebhookSecret::parse_list(
+                "whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3 ,whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3\t\
+                 dGhpcmQtc2lnbmluZy1rZXktMDEyMzQ1Ng=="
+            )
+            .unwrap()
+            .len(),
             3
         );
-        assert!(WebhookSecret::parse_list("whsec_YQ==, whsec_!").is_err());
+        assert!(
+            WebhookSecret::parse_list("whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3, whsec_!").is_err()
+        );
         assert_eq!(
             WebhookSecret::parse_list(",").unwrap_err(),
             WebhookSecretError::Empty

@@ -12,7 +12,9 @@ use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use tower_service::Service;
 
+use super::deadlines::DeliveryLimits;
 use super::event::WebhookEvent;
+use super::guard::{HandlerRun, run_guarded};
 use super::idempotency::{Claim, IdempotencyStore};
 use super::memory_store::MemoryIdempotencyStore;
 use super::verifier::WebhookVerifier;
@@ -47,8 +49,10 @@ where
 
 /// The tower service for a Scalekit webhook endpoint (`POST` only).
 ///
-/// For each delivery it reads the body up to the verifier's cap, verifies it
-/// with the [`WebhookVerifier`], claims its `webhook-id` in the
+/// For each delivery it reads the body up to the verifier's cap (within a
+/// [read timeout](Self::with_read_timeout) and a [read
+/// budget](Self::with_read_budget) shared by the deliveries being read at
+/// once), verifies it with the [`WebhookVerifier`], claims its `webhook-id` in the
 /// [`IdempotencyStore`] and runs the handler:
 ///
 /// | what happened | answer |
@@ -58,9 +62,11 @@ where
 /// | malformed (missing/invalid header, not a JSON event) | 400 |
 /// | bad signature, timestamp outside the tolerance | 401 |
 /// | body over the cap | 413 |
+/// | body not whole within the read timeout | 408 |
+/// | the read budget is spent by the deliveries being read | 503 with `Retry-After` |
 /// | the same delivery is being handled right now | 409 |
 /// | the store cannot claim it (down, slow, full) | 503 with `Retry-After` (nothing ran) |
-/// | handler `Err` | 500 (the delivery is not marked seen) |
+/// | handler `Err`, timed out or panicked | 500 (the delivery is not marked seen) |
 ///
 /// Refusals answer `{"error": "<code>", "message": "<what to fix>"}` with no
 /// secret and no internal detail; the details go to the `tracing` log with
@@ -70,6 +76,7 @@ pub struct WebhookService<H, St = MemoryIdempotencyStore> {
     verifier: WebhookVerifier,
     handler: Arc<H>,
     store: Arc<St>,
+    pub(super) limits: DeliveryLimits,
 }
 
 impl<H: WebhookHandler> WebhookService<H> {
@@ -80,6 +87,7 @@ impl<H: WebhookHandler> WebhookService<H> {
             verifier,
             handler: Arc::new(handler),
             store: Arc::new(MemoryIdempotencyStore::new()),
+            limits: DeliveryLimits::default(),
         }
     }
 }
@@ -90,7 +98,7 @@ impl<H, St> WebhookService<H, St> {
     /// ```
     /// use scalekit_tower::webhook::{MemoryIdempotencyStore, WebhookSecret, WebhookService, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap());
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap());
     /// let store = MemoryIdempotencyStore::new().with_capacity(100);
     /// let service = WebhookService::new(verifier, |_event| async { Ok::<_, String>(()) })
     ///     .with_store(store);
@@ -102,6 +110,7 @@ impl<H, St> WebhookService<H, St> {
             verifier: self.verifier,
             handler: self.handler,
             store: Arc::new(store),
+            limits: self.limits,
         }
     }
 
@@ -122,6 +131,7 @@ impl<H, St> Clone for WebhookService<H, St> {
             verifier: self.verifier.clone(),
             handler: Arc::clone(&self.handler),
             store: Arc::clone(&self.store),
+            limits: self.limits.clone(),
         }
     }
 }
@@ -131,6 +141,7 @@ impl<H, St: fmt::Debug> fmt::Debug for WebhookService<H, St> {
         f.debug_struct("WebhookService")
             .field("verifier", &self.verifier)
             .field("store", &self.store)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -174,7 +185,12 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let event = match self.verifier.verify_request(request).await {
+        let read = self.verifier.verify_request_within(
+            request,
+            Some(self.limits.read_deadline()),
+            Some(&self.limits.budget),
+        );
+        let event = match read.await {
             Ok(event) => event,
             Err(error) => {
                 tracing::warn!(
@@ -182,7 +198,13 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
                     error = %SafeText(&error.to_string()),
                     "refused a Scalekit webhook delivery"
                 );
-                return refusal(error.status(), error.code(), &error.public_message());
+                let mut response = refusal(error.status(), error.code(), &error.public_message());
+                if let Some(after) = error.retry_after() {
+                    response
+                        .headers_mut()
+                        .insert(RETRY_AFTER, HeaderValue::from(after.as_secs()));
+                }
+                return response;
             }
         };
         let webhook_id = event.webhook_id().to_owned();
@@ -210,8 +232,13 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
                 return store_unavailable();
             }
         }
-        match self.handler.handle(event).await {
-            Ok(()) => {
+        let handler = Arc::clone(&self.handler);
+        let run = run_guarded(
+            async move { handler.handle(event).await },
+            self.limits.handler_timeout,
+        );
+        let failure = match run.await {
+            HandlerRun::Finished(Ok(())) => {
                 if let Err(error) = self.store.complete(&webhook_id).await {
                     // The handler's work is done: acknowledge, or the retry would redo it.
                     tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
@@ -219,19 +246,19 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
                 }
                 tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
                     "handled a Scalekit webhook delivery");
-                no_content()
+                return no_content();
             }
-            Err(error) => {
-                tracing::error!(webhook_id = %shown_id, event_type = %shown_type,
-                    error = %SafeText(&error.to_string()),
-                    "Scalekit webhook handler failed; the delivery will be retried");
-                if let Err(error) = self.store.release(&webhook_id).await {
-                    tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
-                        "idempotency store failed to release a Scalekit webhook delivery");
-                }
-                processing_failed()
-            }
+            HandlerRun::Finished(Err(error)) => SafeText(&error.to_string()).to_string(),
+            HandlerRun::TimedOut(after) => format!("still running after {after:?}; dropped"),
+            HandlerRun::Panicked(message) => format!("panicked: {}", SafeText(&message)),
+        };
+        tracing::error!(webhook_id = %shown_id, event_type = %shown_type, error = %failure,
+            "Scalekit webhook handler failed; the delivery will be retried");
+        if let Err(error) = self.store.release(&webhook_id).await {
+            tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
+                "idempotency store failed to release a Scalekit webhook delivery");
         }
+        processing_failed()
     }
 }
 

@@ -6,8 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Request};
 use http_body::Body;
+use tokio::time::Instant;
 
-use super::body::read_capped;
+use super::body::{ReadBounds, read_bounded};
+use super::budget::ReadBudget;
 use super::envelope::parse_event;
 use super::error::WebhookError;
 use super::event::WebhookEvent;
@@ -70,7 +72,7 @@ impl WebhookVerifier {
     /// use scalekit_tower::webhook::{ENV_WEBHOOK_SECRET, WebhookSecretError, WebhookVerifier};
     ///
     /// let verifier = WebhookVerifier::from_lookup(|name| {
-    ///     (name == ENV_WEBHOOK_SECRET).then(|| "whsec_b2xkLWtleQ== whsec_bmV3LWtleQ==".to_owned())
+    ///     (name == ENV_WEBHOOK_SECRET).then(|| "whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3 whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3".to_owned())
     /// })
     /// .unwrap();
     /// assert_eq!(verifier.secret_count(), 2);
@@ -96,8 +98,8 @@ impl WebhookVerifier {
     /// ```
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_b2xkLWtleQ==").unwrap())
-    ///     .with_secret(WebhookSecret::new("whsec_bmV3LWtleQ==").unwrap());
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3").unwrap())
+    ///     .with_secret(WebhookSecret::new("whsec_bmV3LXNpZ25pbmcta2V5LTAxMjM0NTY3").unwrap());
     /// assert_eq!(verifier.secret_count(), 2);
     /// ```
     #[must_use]
@@ -113,7 +115,7 @@ impl WebhookVerifier {
     /// use std::time::Duration;
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_tolerance(Duration::from_secs(60));
     /// assert_eq!(verifier.tolerance(), Duration::from_secs(60));
     /// ```
@@ -129,7 +131,7 @@ impl WebhookVerifier {
     /// ```
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_max_body_bytes(64 * 1024);
     /// assert_eq!(verifier.max_body_bytes(), 65_536);
     /// ```
@@ -145,7 +147,7 @@ impl WebhookVerifier {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use scalekit_tower::webhook::{WebhookSecret, WebhookVerifier};
     ///
-    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_a2V5").unwrap())
+    /// let verifier = WebhookVerifier::new(WebhookSecret::new("whsec_c2VjcmV0LXNpZ25pbmcta2V5").unwrap())
     ///     .with_clock(|| UNIX_EPOCH + Duration::from_secs(1_614_265_330));
     /// # let _ = verifier;
     /// ```
@@ -205,18 +207,29 @@ impl WebhookVerifier {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let limit = self.inner.max_body_bytes;
+        self.verify_request_within(request, None, None).await
+    }
+
+    /// Like [`verify_request`](Self::verify_request), with the body read
+    /// before `deadline` and its bytes reserved from `budget` until verified.
+    pub(crate) async fn verify_request_within<B>(
+        &self,
+        request: Request<B>,
+        deadline: Option<(Instant, Duration)>,
+        budget: Option<&ReadBudget>,
+    ) -> Result<WebhookEvent, WebhookError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let (parts, body) = request.into_parts();
-        let declared = parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limit as u64) {
-            return Err(WebhookError::BodyTooLarge { limit });
-        }
-        let body = read_capped(body, limit).await?;
-        self.verify(&parts.headers, &body)
+        let bounds = ReadBounds {
+            limit: self.inner.max_body_bytes,
+            deadline,
+            budget,
+        };
+        let body = read_bounded(body, declared_length(&parts.headers), bounds).await?;
+        self.verify(&parts.headers, &body.bytes)
     }
 
     fn check<'h>(
@@ -263,6 +276,14 @@ impl WebhookVerifier {
             Ok(())
         }
     }
+}
+
+/// The request's `Content-Length`, when it is one number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
 }
 
 impl fmt::Debug for WebhookVerifier {
