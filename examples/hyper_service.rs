@@ -41,11 +41,7 @@ const HANDOFF_URL: &str = "/scalekit/portal/open";
 /// The settings page: renders the portal snippet for the link the layer minted.
 async fn settings(request: Request<Incoming>) -> Result<Response<String>, Infallible> {
     let link = request.extensions().get::<PortalLink>();
-    let embed = PortalEmbed::new().with_load_timeout_message(
-        "The settings portal is taking long to load. If it stays blank, this page's origin \
-         may not be allowed to embed it: start the emulator with --allow-origin and this \
-         page's origin, or register the origin as an allowed redirect URL in the Scalekit dashboard.",
-    );
+    let embed = PortalEmbed::new();
     Ok(html(
         StatusCode::OK,
         format!(

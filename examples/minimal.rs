@@ -23,21 +23,13 @@ use scalekit_tower::{Client, OrganizationId, PortalLinkLayer, resolve};
 /// Where a link to open the portal in a new tab points.
 const HANDOFF_URL: &str = "/scalekit/portal/open";
 
-/// The snippet's settings; its refresh and status URLs are the defaults
-/// mounted below.
-fn embed() -> PortalEmbed {
-    PortalEmbed::new().with_load_timeout_message(
-        "The settings portal is taking long to load. If it stays blank, this page's origin \
-         may not be allowed to embed it: start the emulator with --allow-origin and this \
-         page's origin, or register the origin as an allowed redirect URL in the Scalekit dashboard.",
-    )
-}
-
+/// The settings page; the snippet's refresh and status URLs are the
+/// defaults mounted in `run`.
 async fn settings(PortalLink(link): PortalLink) -> Html<String> {
     Html(format!(
         "<!doctype html><title>Settings</title><h1>Single sign-on</h1>{}\
          <p><a href=\"{HANDOFF_URL}\" target=\"_blank\">Open in a new tab</a></p>",
-        render_portal(Some(&link), &embed())
+        render_portal(Some(&link), &PortalEmbed::new())
     ))
 }
 

@@ -277,3 +277,26 @@ async fn hyper_service_starts_its_own_emulator() {
     let status: serde_json::Value = status.json().await.unwrap();
     assert_eq!(status["organization_id"], demo::ACME_ID, "{status}");
 }
+
+#[tokio::test]
+async fn minimal_without_allow_origin_names_the_flag() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let port = free_port();
+    // The emulator started without `--allow-origin`: its portal refuses the frame.
+    let emulator = Emulator::start().await.unwrap();
+    let app = run_example("minimal", &exported(&emulator, demo::ACME_ID, port)).await;
+    browser.goto(&app.settings_url).await;
+    let hint = browser
+        .wait_until(
+            "the load-timeout hint",
+            "var m = document.getElementById('scalekit-portal-message'); \
+             return m && m.offsetParent !== null && m.textContent ? m.textContent : false;",
+            WAIT,
+        )
+        .await;
+    let hint = hint.as_str().unwrap_or_default();
+    assert!(hint.contains("--allow-origin"), "{hint}");
+    assert!(hint.contains("Scalekit dashboard"), "{hint}");
+}
