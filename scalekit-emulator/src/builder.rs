@@ -11,14 +11,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::demo;
+use crate::format::ids;
 use crate::router::router;
 use crate::serve;
 use crate::start_error::StartError;
+use crate::state::Deadlines;
 use crate::state::{Config, Shared};
 use crate::store::changes::ChangeObserver;
 use crate::store::domains::VerificationOutcome;
-use crate::store::ids;
-use crate::store::organizations::{Conflict, Organization, Organizations, validate_id};
+use crate::store::organizations::{
+    Conflict, Organization, Organizations, validate_display_name, validate_id,
+};
 use crate::store::parent_origins::ParentOrigins;
 use crate::store::{Store, StoreSeed};
 use crate::tls;
@@ -73,6 +76,7 @@ pub struct EmulatorBuilder {
     change_observers: Vec<ChangeObserver>,
     webhooks: WebhookSettings,
     tls: bool,
+    deadlines: Deadlines,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -121,6 +125,7 @@ impl Default for EmulatorBuilder {
             change_observers: Vec::new(),
             webhooks: WebhookSettings::default(),
             tls: false,
+            deadlines: Deadlines::default(),
         }
     }
 }
@@ -304,6 +309,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shorter deadlines for slow peers (tests of the deadlines).
+    #[must_use]
+    #[cfg(test)]
+    pub(crate) fn deadlines(mut self, deadlines: Deadlines) -> Self {
+        self.deadlines = deadlines;
+        self
+    }
+
     /// Registers a function told about every state change, in order, after
     /// the store has released its locks (see [`crate::store::changes`]).
     /// The webhook deliveries plug in here.
@@ -340,11 +353,7 @@ impl EmulatorBuilder {
             validate_id(id).map_err(|_| {
                 invalid("the id must start with org_ and be 1 to 32 characters".into())
             })?;
-            if display_name.is_empty() || display_name.chars().count() > 200 {
-                return Err(invalid(
-                    "the display name must be 1 to 200 characters".into(),
-                ));
-            }
+            validate_display_name(display_name).map_err(invalid)?;
             let connection_type = store.next_connection_type();
             let organization = Organization::new(
                 id.clone(),
@@ -404,11 +413,13 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let (tls, base_url) = if self.tls {
             let material = tls::generate().map_err(StartError::Tls)?;
-            let path = tls::ca_file_path(addr.port());
-            tls::write_ca_file(&path, &material.ca_pem).map_err(|err| {
-                StartError::Tls(format!("cannot write {}: {err}", path.display()))
+            let dir = tls::CaDir::write(&material.ca_pem).map_err(|err| {
+                StartError::Tls(format!(
+                    "cannot write the CA file into a new private directory under {}: {err}",
+                    std::env::temp_dir().display()
+                ))
             })?;
-            (Some((material, path)), format!("https://{addr}"))
+            (Some((material, dir)), format!("https://{addr}"))
         } else {
             (None, format!("http://{addr}"))
         };
@@ -433,6 +444,7 @@ impl EmulatorBuilder {
             link_lifetime: self.link_lifetime,
             session_lifetime: self.session_lifetime,
             session_warning_before: self.session_warning_before,
+            deadlines: self.deadlines,
         };
         let shared = Arc::new(Shared::new(
             config,
@@ -443,16 +455,21 @@ impl EmulatorBuilder {
         ));
         let app = router(shared.clone());
         let (acceptor, ca) = match tls {
-            Some((material, path)) => (
+            Some((material, dir)) => (
                 Some(material.acceptor),
                 Some(CaFile {
-                    path,
+                    dir,
                     pem: material.ca_pem,
                 }),
             ),
             None => (None, None),
         };
-        let task = tokio::spawn(serve::serve(listener, app, acceptor, shared.clone()));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            acceptor.map(|acceptor| (acceptor, self.deadlines.tls_handshake)),
+            shared.clone(),
+        ));
         tracing::info!(%addr, "scalekit emulator listening");
         Ok(Launched {
             shared,
@@ -476,9 +493,10 @@ pub(crate) struct Launched {
     pub(crate) ca: Option<CaFile>,
 }
 
-/// The CA of an HTTPS emulator: its PEM and the file that holds it.
+/// The CA of an HTTPS emulator: its PEM and the private directory whose
+/// file holds it (removed when this is dropped).
 #[derive(Debug)]
 pub(crate) struct CaFile {
-    pub(crate) path: std::path::PathBuf,
+    pub(crate) dir: tls::CaDir,
     pub(crate) pem: String,
 }

@@ -12,7 +12,7 @@ use crate::builder::{CaFile, EmulatorBuilder, Launched};
 use crate::faults::Faults;
 use crate::start_error::StartError;
 use crate::state::Shared;
-use crate::store::counters::Stats;
+use crate::stats::Stats;
 use crate::store::organizations::OrganizationInfo;
 use crate::store::parent_origins::InvalidOrigin;
 use crate::webhooks::{DeliveryOutcome, Dispatcher, WebhookDelivery};
@@ -100,10 +100,11 @@ impl Emulator {
     }
 
     /// With [`EmulatorBuilder::tls`]: the file holding the CA certificate
-    /// (PEM) that signed the server's, for clients to trust. Removed when
-    /// the emulator is dropped.
+    /// (PEM) that signed the server's, for clients to trust. It lives in a
+    /// fresh private directory (mode 0700; the file 0600), removed with it
+    /// when the emulator is dropped.
     pub fn ca_file(&self) -> Option<&std::path::Path> {
-        self.ca.as_ref().map(|ca| ca.path.as_path())
+        self.ca.as_ref().map(|ca| ca.dir.path())
     }
 
     /// With [`EmulatorBuilder::tls`]: the CA certificate, PEM.
@@ -141,9 +142,10 @@ impl Emulator {
 
     /// A snapshot of the counters, webhook deliveries included.
     pub fn stats(&self) -> Stats {
-        let mut stats = self.shared.store.counters.snapshot();
-        stats.webhooks_by_type = self.webhooks.log().counts();
-        stats
+        Stats::new(
+            self.shared.store.counters.snapshot(),
+            self.webhooks.log().counts(),
+        )
     }
 
     /// The webhook signing secret (`whsec_...`), given to
@@ -237,10 +239,8 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        // The server task sees the signal and finishes on its own.
+        // The server task sees the signal and finishes on its own; the CA's
+        // directory goes with `self.ca`.
         let _ = self.shutdown.send(true);
-        if let Some(ca) = &self.ca {
-            let _ = std::fs::remove_file(&ca.path);
-        }
     }
 }

@@ -58,8 +58,18 @@
 //! | `PUT /api/v1/organizations/{id}/portal_links?features=...` | `{"link":{"id":"lnk_...","location":"{base}/magicLink/<uuid>","expire_time"}}` |
 //! | `GET /api/v1/organizations/{id}` | `{"organization":{...}}` |
 //! | `GET /api/v1/organizations:external/{external_id}` | `{"organization":{...}}` |
-//! | `GET /api/v1/organizations?page_size=10..100&page_token=&external_id=` | `{"organizations":[...],"next_page_token","prev_page_token","total_size"}` |
-//! | `POST /api/v1/organizations` (JSON `display_name`, `external_id`, `metadata`) | 201 `{"organization":{...}}`; a duplicate `external_id` is 409, code 6 |
+//! | `GET /api/v1/organizations?page_size=&page_token=&external_id=` | `{"organizations":[...],"next_page_token","prev_page_token","total_size"}`; any page size (0: 10, over 100: 100) |
+//! | `GET /api/v1/organizations:search?query=&page_size=1..30&page_token=` | the same shape: organizations whose name, id, external id or slug contain `query` (ignoring case) |
+//! | `POST /api/v1/organizations` (JSON `display_name`, `external_id`, `metadata`, `slug`, `logo_url`) | 201 `{"organization":{...}}`; a duplicate `external_id` is 409, code 6 |
+//! | `PATCH /api/v1/organizations/{id}` (the fields to change, same names) | `{"organization":{...}}`; `organization.updated` |
+//! | `DELETE /api/v1/organizations/{id}` | `{}`; its connection, directory, domains, links and sessions go with it; `organization.deleted` |
+//! | `GET`, `PATCH /api/v1/organizations/{id}/session-policy` (JSON `policy_source` `APPLICATION`/`CUSTOM`, `absolute_session_timeout` + `_unit`, `idle_session_timeout_enabled`, `idle_session_timeout` + `_unit`; units `MINUTES`, `HOURS`, `DAYS`) | `{"policy":{...}}` |
+//! | `GET`, `PATCH /api/v1/organizations/{id}/settings/usermanagement` (JSON `settings.max_allowed_users`) | `{"settings":{...}}` |
+//! | `POST /api/v1/organizations/{id}/domains` (JSON `domain`, `domain_type`) | 201 `{"domain":{...}}`, pending; a name without a dot is 400; `organization.domain_created` |
+//! | `GET`, `DELETE /api/v1/organizations/{id}/domains/{domain_id}` | `{"domain":{...}}`, `{}`; `organization.domain_deleted` |
+//! | `POST /api/v1/organizations/{id}/connections` (JSON `type` `OIDC`/`SAML`, `provider`) | 201 `{"connection":{...}}`, disabled and `IN_PROGRESS`; one per organization (a second is 409); `organization.sso_created` |
+//! | `DELETE /api/v1/organizations/{id}/connections/{connection_id}` | `{}`; `organization.sso_deleted` |
+//! | `GET /api/v1/connections/app` | `{"connections":[],...}`: the emulator has no app connections |
 //! | `PATCH /api/v1/organizations/{id}/settings` (JSON `features:[{name,enabled}]`, names `sso`, `dir_sync`, `domain_verification`, `session_policy`) | `{"organization":{...}}` |
 //! | `GET /api/v1/connections?organization_id=&domain=&include=all` | `{"connections":[{id,key_id,organization_id,organization_name,type,provider,provider_key,status,enabled,domains}]}`; without `include=all` only `COMPLETED` and enabled ones |
 //! | `GET /api/v1/organizations/{id}/directories` | `{"directories":[{id,organization_id,name,directory_type,directory_provider,enabled,status,groups_tracked,total_users,total_groups}]}` |
@@ -92,7 +102,9 @@
 //! 16 (UNAUTHENTICATED); other errors carry the REST error's code (3, 5, 8,
 //! 14, ...) and message, with a `google.rpc.Status` holding Scalekit's
 //! `ErrorInfo` in `grpc-status-details-bin`. Other calls answer 12
-//! (UNIMPLEMENTED).
+//! (UNIMPLEMENTED) naming the method, e.g.
+//! `/scalekit.v1.organizations.OrganizationService/GetPortalLinks is not
+//! served by the emulator`. Error messages are cut to 300 characters.
 //!
 //! Every `/api/v1` call needs `Authorization: Bearer <token>`; errors are
 //! `{"code","message","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code"}]}`
@@ -168,8 +180,9 @@
 //!
 //! Modules form layers; each uses only the ones below it:
 //!
-//! - top: `builder`, `emulator`, `faults` (the public handles) and `router`
-//!   (the whole application);
+//! - top: `builder`, `emulator`, `faults` (the public handles), `router`
+//!   (the whole application), `serve` and `deadlines` (the accept loop, the
+//!   TLS handshake and request-body deadlines);
 //! - `grpc` (the gRPC services, their middleware and status details; each
 //!   call goes through the same functions of `api` as its REST twin);
 //! - `api` (token, REST calls, errors, request reading, fault injection) and
@@ -184,23 +197,28 @@
 //! - `webhook_feed` (top): turns each store change into its webhook event
 //!   and queues it for delivery;
 //! - `webhooks`: signing, envelopes, the retry schedule and the delivery
-//!   workers; it imports nothing from the rest of the crate (the store's
-//!   counters use its counter type).
+//!   workers; it imports only `format`. `stats` (top) puts the store's and
+//!   the webhook log's counters together into [`Stats`].
+//! - `format` (bottom): ids, secrets and RFC 3339 times, for the store and
+//!   the webhooks alike; it imports nothing from the crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
 mod api;
 mod builder;
+mod deadlines;
 pub mod demo;
 mod emulator;
 mod faults;
+mod format;
 mod grpc;
 mod portal;
 mod router;
 mod serve;
 mod start_error;
 mod state;
+mod stats;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -215,7 +233,8 @@ pub use builder::{
 pub use emulator::Emulator;
 pub use faults::Faults;
 pub use start_error::StartError;
-pub use store::counters::{Endpoint, Stats};
+pub use stats::Stats;
+pub use store::counters::Endpoint;
 pub use store::domains::VerificationOutcome;
 pub use store::fault_queue::FaultScope;
 pub use store::organizations::OrganizationInfo;

@@ -1,4 +1,4 @@
-//! `scalekit-emulator`: run a local Scalekit until Ctrl-C.
+//! `scalekit-emulator`: run a local Scalekit until Ctrl-C or SIGTERM.
 //!
 //! ```text
 //! scalekit-emulator [--port N] [--allow-origin ORIGIN]... [--legacy-events]
@@ -9,6 +9,10 @@
 //!                   [--webhook-url URL]... [--webhook-secret whsec_...]
 //!                   [--webhook-retry-scale FACTOR] [--tls]
 //! ```
+//!
+//! The client id and secret and the webhook secret can also come from
+//! `SCALEKIT_EMULATOR_CLIENT_ID`, `SCALEKIT_EMULATOR_CLIENT_SECRET` and
+//! `SCALEKIT_EMULATOR_WEBHOOK_SECRET` (kept out of `ps`).
 //!
 //! Prints the `SCALEKIT_*` lines to export on standard output; logs go to
 //! standard error (`RUST_LOG` filters them), coloured only on a terminal.
@@ -39,11 +43,16 @@ struct Args {
     legacy_events: bool,
 
     /// Client id to accept (default: random skc_...).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, env = "SCALEKIT_EMULATOR_CLIENT_ID", value_name = "ID")]
     client_id: Option<String>,
 
     /// Client secret to accept (default: random).
-    #[arg(long, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "SCALEKIT_EMULATOR_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     client_secret: Option<String>,
 
     /// Start without the demo organizations.
@@ -75,7 +84,12 @@ struct Args {
     webhook_urls: Vec<String>,
 
     /// Webhook signing secret, whsec_ followed by base64 (default: random; printed as SCALEKIT_WEBHOOK_SECRET).
-    #[arg(long, value_name = "whsec_...", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCALEKIT_EMULATOR_WEBHOOK_SECRET",
+        value_name = "whsec_...",
+        hide_env_values = true
+    )]
     webhook_secret: Option<String>,
 
     /// Multiplies the webhook retry waits (5 s, 30 s, 2 min, 5 min, 15 min); 0.01 retries 100 times sooner.
@@ -156,6 +170,9 @@ impl Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    // Listening before the server starts, so a SIGTERM sent as soon as the
+    // `SCALEKIT_*` lines appear still stops it cleanly.
+    let stop = StopSignal::listen();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -199,11 +216,49 @@ async fn main() -> ExitCode {
     }
     eprintln!("press Ctrl-C to stop");
 
-    if let Err(err) = tokio::signal::ctrl_c().await {
-        eprintln!("scalekit-emulator: cannot wait for Ctrl-C: {err}");
-    }
+    let signal = stop.wait().await;
+    eprintln!("{signal}: stopping");
+    // Shutting down drops the emulator, and with it the CA's directory.
     emu.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C or, on Unix, SIGTERM (what `kill`, Docker and process managers
+/// send).
+struct StopSignal {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    /// Starts listening for the signals.
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let terminate = signal(SignalKind::terminate())
+                .inspect_err(|err| eprintln!("scalekit-emulator: cannot listen for SIGTERM: {err}"))
+                .ok();
+            Self { terminate }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Waits for the first signal; returns its name.
+    async fn wait(self) -> &'static str {
+        #[cfg(unix)]
+        if let Some(mut terminate) = self.terminate {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = terminate.recv() => "SIGTERM",
+            };
+        }
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            eprintln!("scalekit-emulator: cannot wait for Ctrl-C: {err}");
+        }
+        "Ctrl-C"
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The whole application: gRPC calls (by `content-type`) to the gRPC
 //! layer, everything else to the API and portal routes and the middleware
-//! every request passes (classification and counting, then faults).
+//! every request passes (the body read within its deadline, classification
+//! and counting, then faults).
 
 use axum::{
     Router,
@@ -13,6 +14,7 @@ use tower::ServiceExt;
 
 use crate::api::errors::ApiError;
 use crate::api::fault_injection::inject_faults;
+use crate::deadlines::read_body_in_time;
 use crate::state::AppState;
 use crate::store::counters::Endpoint;
 use crate::{api, grpc, portal};
@@ -20,16 +22,18 @@ use crate::{api, grpc, portal};
 /// Builds the application for one emulator.
 pub(crate) fn router(state: AppState) -> Router {
     let grpc = grpc::router(state.clone());
-    http_router(state).layer(middleware::from_fn(move |request: Request, next: Next| {
-        let grpc = grpc.clone();
-        async move {
-            if grpc::is_grpc(request.headers()) {
-                grpc.oneshot(request).await.into_response()
-            } else {
-                next.run(request).await
+    http_router(state.clone())
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let grpc = grpc.clone();
+            async move {
+                if grpc::is_grpc(request.headers()) {
+                    grpc.oneshot(request).await.into_response()
+                } else {
+                    next.run(request).await
+                }
             }
-        }
-    }))
+        }))
+        .layer(middleware::from_fn_with_state(state, read_body_in_time))
 }
 
 /// The token endpoint, the REST API and the portal.
@@ -48,6 +52,19 @@ fn classify(method: &Method, route: Option<&str>) -> Endpoint {
         (Some(api::TOKEN), &Method::POST) => Endpoint::Token,
         (Some(api::PORTAL_LINKS), &Method::PUT) => Endpoint::GeneratePortalLink,
         (Some(api::ORGANIZATION), &Method::GET) => Endpoint::GetOrganization,
+        (Some(api::ORGANIZATION), &Method::PATCH) => Endpoint::UpdateOrganization,
+        (Some(api::ORGANIZATION), &Method::DELETE) => Endpoint::DeleteOrganization,
+        (Some(api::ORGANIZATION_SEARCH), &Method::GET) => Endpoint::SearchOrganizations,
+        (Some(api::SESSION_POLICY), &Method::GET) => Endpoint::GetSessionPolicy,
+        (Some(api::SESSION_POLICY), &Method::PATCH) => Endpoint::UpdateSessionPolicy,
+        (Some(api::USER_MANAGEMENT), &Method::GET) => Endpoint::GetUserManagement,
+        (Some(api::USER_MANAGEMENT), &Method::PATCH) => Endpoint::UpdateUserManagement,
+        (Some(api::DOMAINS), &Method::POST) => Endpoint::CreateDomain,
+        (Some(api::DOMAIN), &Method::GET) => Endpoint::GetDomain,
+        (Some(api::DOMAIN), &Method::DELETE) => Endpoint::DeleteDomain,
+        (Some(api::ORGANIZATION_CONNECTIONS), &Method::POST) => Endpoint::CreateConnection,
+        (Some(api::ORGANIZATION_CONNECTION), &Method::DELETE) => Endpoint::DeleteConnection,
+        (Some(api::APP_CONNECTIONS), &Method::GET) => Endpoint::ListAppConnections,
         (Some(api::ORGANIZATION_BY_EXTERNAL_ID), &Method::GET) => {
             Endpoint::GetOrganizationByExternalId
         }
@@ -74,9 +91,28 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
         .map(MatchedPath::as_str);
     let endpoint = classify(request.method(), route);
     state.store.counters.request(endpoint);
-    tracing::debug!(method = %request.method(), path = %request.uri().path(), %endpoint, "request");
+    let path = loggable_path(route, request.uri().path());
+    tracing::debug!(method = %request.method(), %path, %endpoint, "request");
     request.extensions_mut().insert(endpoint);
     next.run(request).await
+}
+
+/// The path as logged: the matched route template (`/magicLink/{id}`), or
+/// for an unmatched path the path with the segment after `magicLink`
+/// hidden, so a live portal link's key never reaches a log line.
+fn loggable_path(route: Option<&str>, path: &str) -> String {
+    if let Some(route) = route {
+        return route.to_owned();
+    }
+    let mut after_magic_link = false;
+    path.split('/')
+        .map(|segment| {
+            let shown = if after_magic_link { "{id}" } else { segment };
+            after_magic_link = segment.eq_ignore_ascii_case("magicLink");
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Unknown paths: 404 in the REST error shape, as grpc-gateway answers.
@@ -101,5 +137,23 @@ mod tests {
         );
         assert_eq!(classify(&Method::GET, Some(api::TOKEN)), Endpoint::Other);
         assert_eq!(classify(&Method::GET, None), Endpoint::Other);
+    }
+
+    #[test]
+    fn logged_paths_never_hold_a_link_key() {
+        let key = "3f1e0c4a-0f7e-4b0e-9a53-3b1c2d4e5f60";
+        assert_eq!(
+            loggable_path(Some(portal::PAGE), &format!("/magicLink/{key}")),
+            "/magicLink/{id}"
+        );
+        assert_eq!(
+            loggable_path(None, &format!("/magicLink/{key}/nothing")),
+            "/magicLink/{id}/nothing"
+        );
+        assert_eq!(
+            loggable_path(None, &format!("/x/MAGICLINK/{key}")),
+            "/x/MAGICLINK/{id}"
+        );
+        assert_eq!(loggable_path(None, "/api/v2/x"), "/api/v2/x");
     }
 }

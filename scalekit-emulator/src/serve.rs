@@ -1,6 +1,9 @@
 //! The accept loop: plain HTTP (HTTP/1.1 and HTTP/2 with prior knowledge)
 //! through `axum::serve`, or HTTPS that negotiates HTTP/2 or HTTP/1.1 by
-//! ALPN. Both stop accepting on shutdown and let open connections finish.
+//! ALPN, each handshake within its deadline. Both stop accepting on
+//! shutdown and let open connections finish.
+
+use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -15,10 +18,10 @@ use crate::state::AppState;
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
-    tls: Option<TlsAcceptor>,
+    tls: Option<(TlsAcceptor, Duration)>,
     state: AppState,
 ) {
-    let Some(acceptor) = tls else {
+    let Some((acceptor, handshake_deadline)) = tls else {
         let signal = async move { state.shutdown_signal().await };
         if let Err(err) = axum::serve(listener, app)
             .with_graceful_shutdown(signal)
@@ -43,13 +46,18 @@ pub(crate) async fn serve(
         let app = app.clone();
         let state = state.clone();
         tokio::spawn(async move {
-            let stream = match acceptor.accept(stream).await {
-                Ok(stream) => stream,
-                Err(err) => {
-                    tracing::debug!(%err, %peer, "TLS handshake failed");
-                    return;
-                }
-            };
+            let stream =
+                match tokio::time::timeout(handshake_deadline, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(err)) => {
+                        tracing::debug!(%err, %peer, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
             let builder = auto::Builder::new(TokioExecutor::new());
             let connection = builder.serve_connection_with_upgrades(
                 TokioIo::new(stream),

@@ -19,6 +19,7 @@ pub(crate) struct Config {
     pub(crate) link_lifetime: Duration,
     pub(crate) session_lifetime: Duration,
     pub(crate) session_warning_before: Duration,
+    pub(crate) deadlines: Deadlines,
 }
 
 impl std::fmt::Debug for Config {
@@ -86,6 +87,24 @@ impl Shared {
         tokio::select! {
             () = tokio::time::sleep(duration) => {}
             () = self.shutdown_signal() => {}
+        }
+    }
+}
+
+/// The deadlines of one emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Deadlines {
+    /// For the TLS handshake, from the accepted connection.
+    pub(crate) tls_handshake: Duration,
+    /// For the whole request body, from the request's headers.
+    pub(crate) request_body: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self {
+            tls_handshake: Duration::from_secs(10),
+            request_body: Duration::from_secs(30),
         }
     }
 }

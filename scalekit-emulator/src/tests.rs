@@ -20,10 +20,13 @@ fn recorder() -> (ChangeObserver, Seen) {
     let sink = seen.clone();
     let observer: ChangeObserver = Arc::new(move |change: &Change| {
         let record = match change {
-            Change::OrganizationCreated(o) | Change::OrganizationUpdated(o) => o.to_json(),
-            Change::SsoConnectionCreated(c) | Change::SsoEnabled(c) | Change::SsoDisabled(c) => {
-                c.to_json()
-            }
+            Change::OrganizationCreated(o)
+            | Change::OrganizationUpdated(o)
+            | Change::OrganizationDeleted(o, _) => o.to_json(),
+            Change::SsoConnectionCreated(c)
+            | Change::SsoEnabled(c)
+            | Change::SsoDisabled(c)
+            | Change::SsoDeleted(c) => c.to_json(),
             Change::DirectoryEnabled(d) | Change::DirectoryDisabled(d) => d.to_json(),
             Change::DomainCreated(d)
             | Change::DomainVerified(d)

@@ -2,7 +2,8 @@
 //! a certificate authority made at start, a server certificate it signs for
 //! `127.0.0.1` and `localhost`, and the rustls acceptor that offers HTTP/2
 //! and HTTP/1.1 (ALPN). Clients trust the emulator through the CA's PEM file
-//! (`SCALEKIT_CA_FILE`), nothing else.
+//! (`SCALEKIT_CA_FILE`), nothing else; that file lives in a private
+//! directory of its own, removed with the emulator.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,12 +81,78 @@ fn describe<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
     move |err| format!("generating the {what} failed: {err}")
 }
 
-/// Where the CA of the emulator on `port` is written.
-pub(crate) fn ca_file_path(port: u16) -> PathBuf {
-    std::env::temp_dir().join(format!("scalekit-emulator-{port}-ca.pem"))
+/// The CA's PEM file, in a fresh private directory (mode 0700, made by
+/// `tempfile` with a random name) that goes away, file included, when this
+/// value is dropped.
+#[derive(Debug)]
+pub(crate) struct CaDir {
+    /// Held for its `Drop`, which removes the directory and the file.
+    _dir: tempfile::TempDir,
+    path: PathBuf,
 }
 
-/// Writes the CA's PEM to `path`.
-pub(crate) fn write_ca_file(path: &Path, pem: &str) -> std::io::Result<()> {
-    std::fs::write(path, pem)
+impl CaDir {
+    /// Makes the directory and writes `pem` into it as `ca.pem`.
+    pub(crate) fn write(pem: &str) -> std::io::Result<Self> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("scalekit-emulator-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = builder.tempdir()?;
+        let path = dir.path().join("ca.pem");
+        write_new_private(&path, pem)?;
+        Ok(Self { _dir: dir, path })
+    }
+
+    /// The PEM file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Writes a new file readable by its owner only. An existing file or
+/// symlink at `path` is an error (`create_new` never follows a symlink).
+fn write_new_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ca_lives_in_a_private_directory_that_goes_away() {
+        let ca = CaDir::write("pem").unwrap();
+        let (path, dir) = (ca.path().to_owned(), ca.path().parent().unwrap().to_owned());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "pem");
+        assert_ne!(dir, std::env::temp_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir), 0o700);
+            assert_eq!(mode(&path), 0o600);
+        }
+        drop(ca);
+        assert!(!path.exists() && !dir.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "untouched").unwrap();
+        let link = dir.path().join("ca.pem");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_new_private(&link, "pem").is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::format::timefmt::rfc3339;
 use crate::store::changes::{Change, ChangeObserver};
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
@@ -22,9 +23,15 @@ fn event(change: &Change) -> Event {
     match change {
         Change::OrganizationCreated(o) => Event::OrganizationCreated(OrganizationData(o.to_json())),
         Change::OrganizationUpdated(o) => Event::OrganizationUpdated(OrganizationData(o.to_json())),
+        Change::OrganizationDeleted(o, at) => {
+            let mut data = o.to_json();
+            data["deleted_at"] = rfc3339(*at).into();
+            Event::OrganizationDeleted(OrganizationData(data))
+        }
         Change::SsoConnectionCreated(c) => Event::SsoCreated(connection(c)),
         Change::SsoEnabled(c) => Event::SsoEnabled(connection(c)),
         Change::SsoDisabled(c) => Event::SsoDisabled(connection(c)),
+        Change::SsoDeleted(c) => Event::SsoDeleted(connection(c)),
         Change::DirectoryEnabled(d) => Event::DirectoryEnabled(directory(d)),
         Change::DirectoryDisabled(d) => Event::DirectoryDisabled(directory(d)),
         Change::DomainCreated(d) => Event::DomainCreated(domain(d)),
@@ -100,10 +107,12 @@ mod tests {
         pending.record_verification(VerificationOutcome::Failed);
         let changes = [
             Change::OrganizationCreated(organization.clone()),
-            Change::OrganizationUpdated(organization),
+            Change::OrganizationUpdated(organization.clone()),
+            Change::OrganizationDeleted(organization, time::OffsetDateTime::now_utc()),
             Change::SsoConnectionCreated(created),
             Change::SsoEnabled(enabled.clone()),
-            Change::SsoDisabled(enabled),
+            Change::SsoDisabled(enabled.clone()),
+            Change::SsoDeleted(enabled),
             Change::DirectoryEnabled(directory.clone()),
             Change::DirectoryDisabled(directory),
             Change::DomainCreated(verified.clone()),

@@ -503,3 +503,70 @@ async fn errors_and_faults_answer_the_reference_codes() {
     assert_eq!(status, 200);
     assert_eq!(emu.stats().links_minted_for(demo::ACME_ID), 1);
 }
+
+/// A 10 KB id is refused with a message cut to a sane length, over gRPC
+/// and over REST alike; so is a 10 KB external id that is not found.
+#[tokio::test]
+async fn errors_echo_input_cut_to_a_sane_length() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let long = format!("org_{}", "9".repeat(10_000));
+    let mut client = OrganizationServiceClient::new(channel(&emu).await);
+    let refused = client
+        .get_organization(authorized(get_by_id(&long), &token))
+        .await
+        .unwrap_err();
+    assert_status(&refused, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert!(
+        refused.message().chars().count() <= 301,
+        "{}",
+        refused.message().len()
+    );
+    assert!(refused.message().ends_with('…'));
+    let missing = client
+        .get_organization(authorized(
+            GetOrganizationRequest {
+                identities: Some(get_organization_request::Identities::ExternalId(
+                    "x".repeat(10_000),
+                )),
+            },
+            &token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    assert!(missing.message().chars().count() <= 301);
+
+    let (status, body) = get_json(&emu, &token, &format!("/api/v1/organizations/{long}")).await;
+    assert_eq!(status, 400);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.chars().count() <= 301, "{}", message.len());
+}
+
+/// A method the emulator does not serve answers UNIMPLEMENTED naming it,
+/// on a served service as on an unknown one.
+#[tokio::test]
+async fn unserved_methods_are_named() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let mut grpc = tonic::client::Grpc::new(channel(&emu).await);
+    for path in [
+        "/scalekit.v1.organizations.OrganizationService/GetPortalLinks",
+        "/scalekit.v1.users.UserService/ListUsers",
+    ] {
+        grpc.ready().await.unwrap();
+        let status = grpc
+            .unary::<GetOrganizationRequest, (), _>(
+                authorized(get_by_id(demo::ACME_ID), &token),
+                http::uri::PathAndQuery::from_static(path),
+                tonic_prost::ProstCodec::default(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unimplemented, "{path}");
+        assert_eq!(
+            status.message(),
+            format!("{path} is not served by the emulator")
+        );
+    }
+}

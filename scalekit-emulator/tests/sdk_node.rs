@@ -257,3 +257,129 @@ async fn a_link_minted_by_the_node_sdk_drives_the_portal_in_chromium() {
             .feature_enabled("sso")
     );
 }
+
+/// The admin-portal scope of Scalekit's API, as the Node SDK calls it:
+/// every answer, error case and webhook, checked against REST.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_node_sdk_drives_the_admin_portal_scope() {
+    let Some(node) = node() else { return };
+    let mut app = Receiver::start(&[]).await;
+    let emu = emulator(&app, false).await;
+    let results = tokio::task::block_in_place(|| run(&node, &emu, "admin", None));
+    let token = token(&emu).await;
+
+    let created = &value(&results, "create")["organization"];
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["slug"], "admin-scope", "{created}");
+    assert_eq!(created["logoUrl"], "https://cdn.example/logo.png");
+    let small = value(&results, "list_small_page");
+    assert_eq!(
+        small["organizations"].as_array().unwrap().len(),
+        2,
+        "{small}"
+    );
+    assert_ne!(small["nextPageToken"], "", "{small}");
+
+    let updated = &value(&results, "update")["organization"];
+    assert_eq!(updated["displayName"], "Admin Scope Renamed");
+    assert_eq!(updated["metadata"], json!({"plan": "gold"}));
+    assert_eq!(updated["slug"], "admin-scope");
+    let by_external = &value(&results, "update_by_external_id")["organization"];
+    assert_eq!(by_external["id"], id.as_str());
+    assert_eq!(by_external["slug"], "renamed-scope");
+    assert_eq!(error(&results, "update_unknown")["grpcStatus"], 5);
+    let blank = error(&results, "update_blank_name");
+    assert_eq!(blank["grpcStatus"], 3, "{blank}");
+    assert_eq!(blank["errorCode"], "INVALID_ARGUMENT");
+    let found = value(&results, "search");
+    assert_eq!(found["organizations"][0]["id"], id.as_str(), "{found}");
+    assert_eq!(found["totalSize"], 1);
+    assert_eq!(error(&results, "search_page_too_large")["grpcStatus"], 3);
+
+    assert_eq!(
+        value(&results, "session_policy_default")["policySource"],
+        1,
+        "APPLICATION"
+    );
+    let policy = value(&results, "session_policy");
+    assert_eq!(policy, value(&results, "session_policy_update"));
+    assert_eq!(policy["policySource"], 2, "{policy}");
+    assert_eq!(policy["absoluteSessionTimeout"], 90);
+    assert_eq!(policy["idleSessionTimeoutEnabled"], true);
+    assert_eq!(policy["idleSessionTimeout"], 30);
+    assert_eq!(error(&results, "session_policy_invalid")["grpcStatus"], 3);
+    assert_eq!(error(&results, "session_policy_unknown")["grpcStatus"], 5);
+    assert_eq!(
+        value(&results, "user_management_upsert")["maxAllowedUsers"],
+        50
+    );
+    assert_eq!(
+        value(&results, "user_management")["settings"]["maxAllowedUsers"],
+        50
+    );
+
+    let domain = &value(&results, "create_domain")["domain"];
+    assert_eq!(domain["domain"], "admin-scope.example");
+    assert_eq!(domain["domainType"], 1, "ALLOWED_EMAIL_DOMAIN: {domain}");
+    assert_eq!(value(&results, "get_domain")["domain"]["id"], domain["id"]);
+    assert_eq!(
+        error(&results, "create_domain_without_dot")["grpcStatus"],
+        3
+    );
+    assert!(
+        results["delete_domain"]["ok"].as_bool().unwrap(),
+        "{results}"
+    );
+    assert_eq!(error(&results, "get_deleted_domain")["grpcStatus"], 5);
+
+    let connection = &value(&results, "create_connection")["connection"];
+    assert!(connection["id"].as_str().unwrap().starts_with("conn_"));
+    assert_eq!(connection["type"], 2, "SAML: {connection}");
+    assert_eq!(connection["enabled"], false);
+    assert_eq!(error(&results, "create_second_connection")["grpcStatus"], 6);
+    assert!(results["delete_connection"]["ok"].as_bool().unwrap());
+    assert_eq!(
+        error(&results, "delete_unknown_connection")["grpcStatus"],
+        5
+    );
+    assert_eq!(value(&results, "list_app_connections")["totalSize"], 0);
+
+    let unserved = error(&results, "unserved");
+    assert_eq!(unserved["grpcStatus"], 12, "{unserved}");
+    assert!(
+        unserved["message"].as_str().unwrap().contains(
+            "/scalekit.v1.organizations.OrganizationService/GetPortalLinks is not served by the emulator"
+        ),
+        "{unserved}"
+    );
+
+    // Deleted: gone for the SDK and for REST, a second delete is 5.
+    assert!(results["delete"]["ok"].as_bool().unwrap(), "{results}");
+    assert_eq!(error(&results, "get_deleted")["grpcStatus"], 5);
+    assert_eq!(error(&results, "delete_again")["grpcStatus"], 5);
+    let (status, _) =
+        common::sdk::get(&emu, &format!("/api/v1/organizations/{id}"), Some(&token)).await;
+    assert_eq!(status, 404);
+    assert!(emu.organization(&id).is_none());
+
+    // Each change was delivered as its webhook, in order.
+    let mut types = Vec::new();
+    while types.last().map(String::as_str) != Some("organization.deleted") {
+        let delivery = app.next().await;
+        delivery.verify(emu.webhook_secret()).unwrap();
+        types.push(delivery.event_type());
+    }
+    assert_eq!(
+        types,
+        [
+            "organization.created",
+            "organization.updated",
+            "organization.updated",
+            "organization.domain_created",
+            "organization.domain_deleted",
+            "organization.sso_created",
+            "organization.sso_deleted",
+            "organization.deleted",
+        ]
+    );
+}

@@ -146,3 +146,54 @@ async fn the_python_sdk_raises_its_rate_limit_error_and_retries_unavailable() {
     // The 503, then the retry.
     assert_eq!(emu.stats().requests(Endpoint::GetOrganization), 2);
 }
+
+/// The organization and domain calls of the admin-portal scope that the
+/// Python SDK has, with their error cases, read back over REST.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_drives_the_admin_portal_scope() {
+    let Some(python) = python() else { return };
+    let emu = emulator().await;
+    let results = tokio::task::block_in_place(|| run(&python, &emu, "admin"));
+    let token = token(&emu).await;
+
+    let created = &value(&results, "create")["organization"];
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["slug"], "python-admin", "{created}");
+    assert_eq!(created["logoUrl"], "https://cdn.example/py.png");
+    let updated = &value(&results, "update")["organization"];
+    assert_eq!(updated["displayName"], "Python Admin Renamed");
+    let by_external = &value(&results, "update_by_external_id")["organization"];
+    assert_eq!(by_external["metadata"], json!({"plan": "gold"}));
+    assert_eq!(by_external["displayName"], "Python Admin Renamed");
+    let unknown = error(&results, "update_unknown");
+    assert_eq!(unknown["grpcStatus"], 5, "{unknown}");
+
+    let policy = &value(&results, "session_policy")["policy"];
+    assert_eq!(policy, &value(&results, "session_policy_update")["policy"]);
+    assert_eq!(policy["policySource"], "CUSTOM", "{policy}");
+    assert_eq!(policy["absoluteSessionTimeout"], 2);
+    assert_eq!(policy["absoluteSessionTimeoutUnit"], "DAYS");
+    let invalid = error(&results, "session_policy_invalid");
+    assert_eq!(invalid["grpcStatus"], 3, "{invalid}");
+    assert_eq!(value(&results, "user_management")["maxAllowedUsers"], 7);
+
+    let domain = &value(&results, "create_domain")["domain"];
+    assert_eq!(domain["domain"], "python-admin.example");
+    assert_eq!(domain["domainType"], "ORGANIZATION_DOMAIN");
+    assert_eq!(value(&results, "get_domain")["domain"]["id"], domain["id"]);
+    assert_eq!(
+        error(&results, "create_domain_without_dot")["grpcStatus"],
+        3
+    );
+    assert!(
+        results["delete_domain"]["ok"].as_bool().unwrap(),
+        "{results}"
+    );
+    assert_eq!(error(&results, "get_deleted_domain")["grpcStatus"], 5);
+
+    assert!(results["delete"]["ok"].as_bool().unwrap(), "{results}");
+    assert_eq!(error(&results, "get_deleted")["grpcStatus"], 5);
+    assert!(emu.organization(&id).is_none());
+    let (status, _) = sdk::get(&emu, &format!("/api/v1/organizations/{id}"), Some(&token)).await;
+    assert_eq!(status, 404);
+}

@@ -103,7 +103,9 @@ pub use failure::{FailureKind, LimitScope, PortalLinkFailure};
 pub use handoff::HandoffEndpoint;
 pub use hook::HookError;
 pub use layer::PortalLinkLayer;
-pub use limit::MintLimit;
+pub use limit::{
+    Budget, DEFAULT_SHARED_DEADLINE, LimitBackend, LimitBackendError, MintLimit, MintQuota, Refusal,
+};
 pub use link::{Feature, PortalLink};
 pub use organization::{
     FeatureToggle, NewOrganization, Organization, OrganizationPage, OrganizationSettings,

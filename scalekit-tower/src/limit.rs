@@ -1,32 +1,28 @@
-//! Keyed minting limits: per organization, and per user or session.
+//! Keyed minting limits: per organization, and per user or session; in this
+//! process or shared by replicas through a [`LimitBackend`].
+
+mod backend;
+mod budgets;
+mod quota;
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
 use http::request::Parts;
 
+use self::budgets::LocalBudgets;
 use crate::failure::LimitScope;
 use crate::organization_id::OrganizationId;
 
-/// The longest period between two mints: longer ones (`Duration::MAX`) count
-/// as this, so no quota overflows the clock.
-const MAX_PERIOD: Duration = Duration::from_secs(24 * 3600);
-/// The largest burst: more counts as this (so burst × period stays within
-/// the limiter's 64-bit nanosecond clock).
-const MAX_BURST: u32 = 100_000;
-/// Keys remembered per limiter before the ones back at a full burst are
-/// dropped.
-const MAX_KEYS: usize = 10_000;
-/// Checks between two sweeps of keys back at a full burst.
-const SWEEP_EVERY: u32 = 4096;
+pub use self::backend::{Budget, LimitBackend, LimitBackendError, Refusal};
+pub use self::quota::MintQuota;
 
-type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+/// How long a shared budget may take to answer before the in-process one
+/// answers instead, by default.
+pub const DEFAULT_SHARED_DEADLINE: Duration = Duration::from_millis(250);
+
 type KeyFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 
 /// Keyed minting limits: per organization, and per user or session when the
@@ -35,9 +31,16 @@ type KeyFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 /// Scalekit rate-limits the app's credentials, not its users: one user in a
 /// loop could push every tenant of the app into 429. A [`MintLimit`] stops
 /// that loop before any upstream call, with a 429 and `Retry-After`. Each key
-/// gets a burst, then one more mint every period (a GCRA, from the
-/// `governor` crate). The refresh endpoint has [`MintLimit::default`]; the
-/// layer has none unless given one. Clones share their counters.
+/// gets a burst, then one more mint every period (a GCRA, see
+/// [`MintQuota`]). The organization's budget is checked before a user's is
+/// touched, and a mint takes from both or from neither. The refresh endpoint
+/// has [`MintLimit::default`]; the layer has none unless given one. Clones
+/// share their counters.
+///
+/// The budgets live in this process (at most 10,000 keys per quota: when
+/// full, keys back at a full burst and then the least recently used are
+/// forgotten, so no key is ever refused because of others) unless
+/// [`shared`](Self::shared) names a [`LimitBackend`] that all replicas use.
 ///
 /// ```
 /// use std::time::Duration;
@@ -54,51 +57,18 @@ type KeyFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 /// ```
 #[derive(Clone)]
 pub struct MintLimit {
-    per_organization: Option<Arc<Bucket>>,
-    per_user: Option<(Arc<Bucket>, Arc<KeyFn>)>,
+    per_organization: Option<Arc<LocalBudgets>>,
+    per_user: Option<(Arc<LocalBudgets>, Arc<KeyFn>)>,
+    shared: Option<Shared>,
 }
 
-/// One keyed limiter and its quota, for `Debug`.
-struct Bucket {
-    limiter: Keyed,
-    burst: u32,
-    period: Duration,
-    checks: AtomicU32,
-}
-
-impl Bucket {
-    fn new(burst: u32, period: Duration) -> Option<Self> {
-        let period = period.min(MAX_PERIOD);
-        let burst = NonZeroU32::new(burst.min(MAX_BURST)).unwrap_or(NonZeroU32::MIN);
-        // A zero period replenishes instantly: no limit.
-        let quota = Quota::with_period(period)?.allow_burst(burst);
-        Some(Self {
-            limiter: RateLimiter::keyed(quota),
-            burst: burst.get(),
-            period,
-            checks: AtomicU32::new(0),
-        })
-    }
-
-    /// Takes one mint for `key`, or says how long until one is free.
-    fn take(&self, key: &str) -> Result<(), Duration> {
-        let checks = self.checks.fetch_add(1, Ordering::Relaxed);
-        let full = self.limiter.len() >= MAX_KEYS;
-        if checks.is_multiple_of(SWEEP_EVERY) || (full && checks.is_multiple_of(64)) {
-            // Keys back at a full burst are indistinguishable from new ones.
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
-        }
-        if full && self.limiter.len() >= MAX_KEYS {
-            // As many live keys as the cap within one period: refuse rather
-            // than grow (the keys come from the app's own sessions, so this
-            // is a flood), until a sweep frees room.
-            return Err(self.period);
-        }
-        self.limiter
-            .check_key(&key.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
-    }
+/// A backend all replicas share, and whether it is failing now.
+#[derive(Clone)]
+struct Shared {
+    backend: Arc<dyn LimitBackend>,
+    deadline: Duration,
+    /// Set while the backend fails, so an outage is logged once.
+    down: Arc<AtomicBool>,
 }
 
 impl Default for MintLimit {
@@ -117,6 +87,7 @@ impl MintLimit {
         Self {
             per_organization: None,
             per_user: None,
+            shared: None,
         }
     }
 
@@ -133,7 +104,8 @@ impl MintLimit {
     /// ```
     #[must_use]
     pub fn per_organization(mut self, burst: u32, period: Duration) -> Self {
-        self.per_organization = Bucket::new(burst, period).map(Arc::new);
+        self.per_organization =
+            MintQuota::new(burst, period).map(|q| Arc::new(LocalBudgets::new(q)));
         self
     }
 
@@ -147,11 +119,50 @@ impl MintLimit {
     where
         K: Fn(&Parts) -> Option<String> + Send + Sync + 'static,
     {
-        self.per_user = Bucket::new(burst, period).map(|bucket| {
+        self.per_user = MintQuota::new(burst, period).map(|quota| {
             let key: Arc<KeyFn> = Arc::new(key);
-            (Arc::new(bucket), key)
+            (Arc::new(LocalBudgets::new(quota)), key)
         });
         self
+    }
+
+    /// Keeps the budgets in `backend`, shared by every replica that uses the
+    /// same one, with the same quotas. When the backend fails or takes
+    /// longer than [`DEFAULT_SHARED_DEADLINE`], this process's own budgets
+    /// answer instead (an outage neither locks every admin out nor lifts
+    /// every limit), and the outage is logged once, its end once.
+    #[must_use]
+    pub fn shared<B: LimitBackend>(mut self, backend: B) -> Self {
+        self.shared = Some(Shared {
+            backend: Arc::new(backend),
+            deadline: DEFAULT_SHARED_DEADLINE,
+            down: Arc::default(),
+        });
+        self
+    }
+
+    /// How long the shared backend may take before the in-process budgets
+    /// answer instead (default [`DEFAULT_SHARED_DEADLINE`]). Without
+    /// [`shared`](Self::shared), nothing changes.
+    #[must_use]
+    pub fn with_shared_deadline(mut self, deadline: Duration) -> Self {
+        if let Some(shared) = &mut self.shared {
+            shared.deadline = deadline;
+        }
+        self
+    }
+
+    /// Takes one mint for `organization` and `user` (when known) as the
+    /// layer and the endpoints do, or answers how long to wait: for an
+    /// endpoint of the app's own that mints, and for benchmarks.
+    pub async fn allow(
+        &self,
+        user: Option<&str>,
+        organization: &OrganizationId,
+    ) -> Result<(), Duration> {
+        self.take(user, organization)
+            .await
+            .map_err(|(_, retry_after)| retry_after)
     }
 
     /// The user key of a request, read before anything is awaited.
@@ -159,103 +170,128 @@ impl MintLimit {
         self.per_user.as_ref().and_then(|(_, key)| key(parts))
     }
 
-    /// Takes one mint for `user` (when known) and `organization`.
-    pub(crate) fn take(
+    /// Takes one mint for `organization` and `user` (when known), from both
+    /// budgets or from neither.
+    pub(crate) async fn take(
         &self,
         user: Option<&str>,
         organization: &OrganizationId,
     ) -> Result<(), (LimitScope, Duration)> {
-        if let (Some((bucket, _)), Some(user)) = (&self.per_user, user) {
-            bucket
+        if let Some(shared) = &self.shared
+            && let Some(answer) = self.take_shared(shared, user, organization).await
+        {
+            return answer;
+        }
+        self.take_local(user, organization)
+    }
+
+    /// The shared answer, or `None` when the backend could not give one.
+    async fn take_shared(
+        &self,
+        shared: &Shared,
+        user: Option<&str>,
+        organization: &OrganizationId,
+    ) -> Option<Result<(), (LimitScope, Duration)>> {
+        let mut budgets = Vec::with_capacity(2);
+        let mut scopes = Vec::with_capacity(2);
+        if let Some(local) = &self.per_organization {
+            budgets.push(Budget {
+                key: format!("organization/{}", organization.as_str()),
+                quota: local.quota(),
+            });
+            scopes.push(LimitScope::Organization);
+        }
+        if let (Some((local, _)), Some(user)) = (&self.per_user, user) {
+            budgets.push(Budget {
+                key: format!("user/{user}"),
+                quota: local.quota(),
+            });
+            scopes.push(LimitScope::User);
+        }
+        if budgets.is_empty() {
+            return Some(Ok(()));
+        }
+        let answer = tokio::time::timeout(shared.deadline, shared.backend.take(&budgets)).await;
+        let answer = match answer {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(error)) => {
+                shared.failed(&error.to_string());
+                return None;
+            }
+            Err(_) => {
+                let deadline = shared.deadline;
+                shared.failed(&format!("no answer within {deadline:?}"));
+                return None;
+            }
+        };
+        if shared.down.swap(false, Ordering::Relaxed) {
+            tracing::info!("the shared minting limit answers again; back to the shared budgets");
+        }
+        Some(answer.map_err(|refusal| {
+            let scope = scopes
+                .get(refusal.budget)
+                .copied()
+                .unwrap_or(LimitScope::Organization);
+            (scope, refusal.retry_after)
+        }))
+    }
+
+    /// The in-process budgets: the organization's is checked before the
+    /// user's key is created or charged, so a refused organization creates
+    /// no user key and a refused user spends nothing of the organization.
+    fn take_local(
+        &self,
+        user: Option<&str>,
+        organization: &OrganizationId,
+    ) -> Result<(), (LimitScope, Duration)> {
+        let organization = organization.as_str();
+        if let Some(budgets) = &self.per_organization {
+            budgets
+                .check(organization)
+                .map_err(|after| (LimitScope::Organization, after))?;
+        }
+        if let (Some((budgets, _)), Some(user)) = (&self.per_user, user) {
+            budgets
                 .take(user)
                 .map_err(|after| (LimitScope::User, after))?;
         }
-        if let Some(bucket) = &self.per_organization {
-            bucket
-                .take(organization.as_str())
+        if let Some(budgets) = &self.per_organization {
+            budgets
+                .take(organization)
                 .map_err(|after| (LimitScope::Organization, after))?;
         }
         Ok(())
     }
 }
 
+impl Shared {
+    /// Logs the first failure of an outage; the rest are counted silently.
+    fn failed(&self, why: &str) {
+        if !self.down.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                error = %why,
+                "the shared minting limit is unreachable; each replica limits with its own budgets until it answers"
+            );
+        }
+    }
+}
+
 impl fmt::Debug for MintLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quota = |bucket: &Bucket| format!("{} then 1 per {:?}", bucket.burst, bucket.period);
+        let quota = |budgets: &LocalBudgets| {
+            let quota = budgets.quota();
+            format!("{} then 1 per {:?}", quota.burst(), quota.period())
+        };
         f.debug_struct("MintLimit")
             .field(
                 "per_organization",
                 &self.per_organization.as_deref().map(quota),
             )
             .field("per_user", &self.per_user.as_ref().map(|(b, _)| quota(b)))
+            .field("shared", &self.shared.as_ref().map(|s| &s.backend))
             .finish()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn org(id: &str) -> OrganizationId {
-        id.parse().unwrap()
-    }
-
-    #[test]
-    fn a_burst_then_refusals_with_a_wait() {
-        let limit = MintLimit::unlimited().per_organization(3, Duration::from_secs(10));
-        for _ in 0..3 {
-            assert!(limit.take(None, &org("org_1")).is_ok());
-        }
-        let (scope, after) = limit.take(None, &org("org_1")).unwrap_err();
-        assert_eq!(scope, LimitScope::Organization);
-        assert!(after > Duration::from_secs(9) && after <= Duration::from_secs(10));
-        // Another organization has its own budget.
-        assert!(limit.take(None, &org("org_2")).is_ok());
-    }
-
-    #[test]
-    fn users_are_limited_apart_from_their_organization() {
-        let limit = MintLimit::unlimited()
-            .per_organization(100, Duration::from_secs(1))
-            .per_user(|_| None, 2, Duration::from_secs(60));
-        assert!(limit.take(Some("alice"), &org("org_1")).is_ok());
-        assert!(limit.take(Some("alice"), &org("org_1")).is_ok());
-        assert_eq!(
-            limit.take(Some("alice"), &org("org_1")).unwrap_err().0,
-            LimitScope::User
-        );
-        assert!(limit.take(Some("bob"), &org("org_1")).is_ok());
-    }
-
-    #[test]
-    fn clones_share_counters() {
-        let limit = MintLimit::unlimited().per_organization(1, Duration::from_secs(60));
-        let clone = limit.clone();
-        assert!(limit.take(None, &org("org_1")).is_ok());
-        assert!(clone.take(None, &org("org_1")).is_err());
-    }
-
-    #[test]
-    fn extreme_quotas_neither_panic_nor_overflow() {
-        let limit = MintLimit::unlimited()
-            .per_organization(0, Duration::MAX)
-            .per_user(|_| None, u32::MAX, Duration::MAX);
-        assert!(limit.take(Some("u"), &org("org_1")).is_ok());
-        let (_, after) = limit.take(Some("u"), &org("org_1")).unwrap_err();
-        assert!(after <= MAX_PERIOD);
-        let none = MintLimit::unlimited().per_organization(1, Duration::ZERO);
-        for _ in 0..100 {
-            assert!(none.take(None, &org("org_1")).is_ok());
-        }
-    }
-
-    #[test]
-    fn keyed_state_stays_bounded() {
-        let limit = MintLimit::unlimited().per_organization(1, Duration::from_millis(1));
-        let bucket = limit.per_organization.clone().unwrap();
-        for n in 0..(MAX_KEYS * 2) {
-            let _ = bucket.take(&format!("org_{n}"));
-        }
-        assert!(bucket.limiter.len() <= MAX_KEYS, "{}", bucket.limiter.len());
-    }
-}
+mod tests;

@@ -101,7 +101,7 @@ impl<R: OrganizationResolver> Gate<R> {
                 Ok(None) => return Err(PortalLinkOutcome::NoOrganization),
                 Ok(Some(organization)) => organization,
             };
-            if let Err((scope, retry_after)) = limit.take(user.as_deref(), &organization) {
+            if let Err((scope, retry_after)) = limit.take(user.as_deref(), &organization).await {
                 return failed(PortalLinkFailure::Limited { scope, retry_after });
             }
             Ok(Admitted {

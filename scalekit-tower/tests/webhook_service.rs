@@ -358,11 +358,12 @@ impl IdempotencyStore for Unavailable {
 }
 
 #[tokio::test]
-async fn a_failing_store_answers_500_without_running_the_handler() {
+async fn a_failing_store_answers_503_without_running_the_handler() {
     let handler = Counting::default();
     let service = handler.service().with_store(Unavailable);
     let response = service.oneshot(delivery("msg_1", BODY)).await.unwrap();
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
     assert!(!response.body().contains("db.internal"));
     assert_eq!(handler.runs(), 0);
 }

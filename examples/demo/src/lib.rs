@@ -35,9 +35,12 @@
 //! # Ok(()) }
 //! ```
 
+mod fleet;
 mod pages;
+mod postgres_call;
 mod security;
 mod session;
+mod session_store;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -51,10 +54,11 @@ use axum::routing::{get, post};
 use scalekit_axum_extract::{refresh_route, status_route, webhook_route};
 use scalekit_emulator::{Emulator, EmulatorBuilder};
 use scalekit_tower::resolve::ExternalIdResolver;
-use scalekit_tower::webhook::{WebhookSecret, WebhookService, WebhookVerifier};
+use scalekit_tower::webhook::{WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier};
 use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolve};
 use tokio::net::TcpListener;
 
+pub use fleet::Fleet;
 pub use session::{DEMO_USERS, DemoUser};
 
 /// The path of the refresh endpoint.
@@ -148,6 +152,25 @@ pub async fn start_with(
     upstream: Upstream,
     webhook_secret: Option<String>,
 ) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let replica = listener.local_addr()?.port().to_string();
+    start_fleet(
+        listener,
+        upstream,
+        webhook_secret,
+        Fleet::in_memory(replica),
+    )
+    .await
+}
+
+/// [`start_with`] as one replica of `fleet`: its sessions, webhook
+/// idempotency and deliveries record in the fleet's PostgreSQL, its minting
+/// limits in the fleet's Redis (each when the fleet has it).
+pub async fn start_fleet(
+    listener: TcpListener,
+    upstream: Upstream,
+    webhook_secret: Option<String>,
+    fleet: Fleet,
+) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
     let addr = listener.local_addr()?;
     let origin = format!("http://{addr}");
     let (config, emulator, webhook_secret) = match upstream {
@@ -177,7 +200,8 @@ pub async fn start_with(
         None => None,
     };
     let client = Client::new(config)?;
-    let router = router(client.clone(), verifier)?;
+    fleet.spawn_housekeeping();
+    let router = router_in(client.clone(), verifier, SESSION_IDLE_TIMEOUT, fleet)?;
     let server = tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, router).await {
             tracing::error!(error = %err, "the demo server stopped");
@@ -217,6 +241,16 @@ pub fn router_with_session_timeout(
     verifier: Option<WebhookVerifier>,
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    router_in(client, verifier, idle, Fleet::in_memory("local"))
+}
+
+/// [`router_with_session_timeout`] as one replica of `fleet`.
+fn router_in(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+    idle: Duration,
+    fleet: Fleet,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
     // The app's tenant id comes from its own session; Scalekit's external-id
     // lookup maps it to the organization (cached briefly; links never are).
@@ -225,6 +259,7 @@ pub fn router_with_session_timeout(
         client.clone(),
         resolver.clone(),
         server.clone(),
+        fleet.clone(),
         verifier.is_some(),
     )?);
     let frame_src: Arc<str> = client.config().portal_origin().into();
@@ -235,11 +270,11 @@ pub fn router_with_session_timeout(
         .authorize(move |parts| signed_in(parts).is_some_and(|user| user.admin))
         // The browser's refresh calls: per organization (the default) and
         // per signed-in user.
-        .with_refresh_limit(MintLimit::default().per_user(
+        .with_refresh_limit(fleet.share(MintLimit::default().per_user(
             move |parts| signed_in(parts).map(|user| user.key.to_owned()),
             10,
             Duration::from_secs(6),
-        ))
+        )))
         .with_features([Feature::Sso, Feature::DirSync])
         .with_methods([axum::http::Method::GET]);
 
@@ -258,16 +293,26 @@ pub fn router_with_session_timeout(
         // The app's auth: the session layer, then the user it holds put in
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
-        .layer(session::layer(idle))
+        .layer(session::layer(idle, fleet.sessions()))
         .layer(middleware::from_fn_with_state(frame_src, security::headers));
     // Scalekit signs its deliveries and has no session: the webhook route
     // is merged after the session and page layers, so they do not wrap it.
     Ok(match verifier {
         Some(verifier) => {
-            let service = WebhookService::new(verifier, move |event| {
+            let store = fleet.webhook_store();
+            let service = WebhookService::new(verifier, move |event: WebhookEvent| {
                 let server = server.clone();
-                async move { server.on_event(event).await }
-            });
+                let fleet = fleet.clone();
+                async move {
+                    tokio::time::sleep(fleet.handler_delay()).await;
+                    // The shared record first: if it fails, the handler
+                    // fails and Scalekit retries.
+                    fleet.record(&event).await?;
+                    let Ok(()) = server.on_event(event).await;
+                    Ok::<_, scalekit_tower_stores::StoreFailure>(())
+                }
+            })
+            .with_store(store);
             app.merge(webhook_route(WEBHOOK_PATH, service))
         }
         None => app,

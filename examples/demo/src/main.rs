@@ -8,6 +8,7 @@
 
 use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use scalekit_demo::Upstream;
 use scalekit_tower::webhook::ENV_WEBHOOK_SECRET;
@@ -105,7 +106,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match scalekit_demo::start_with(listener, upstream, webhook_secret).await {
+    let fleet = match fleet(port).await {
+        Ok(fleet) => fleet,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    match scalekit_demo::start_fleet(listener, upstream, webhook_secret, fleet).await {
         Ok(demo) => {
             if let Some(emulator) = demo.emulator() {
                 println!(
@@ -124,4 +132,53 @@ async fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// This replica's fleet: `DATABASE_URL` (PostgreSQL: sessions, webhook
+/// idempotency, handled deliveries; migrated now) and `REDIS_URL` (the
+/// minting limits), each when set; named `REPLICA_ID` or its port.
+async fn fleet(port: u16) -> Result<scalekit_demo::Fleet, String> {
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    let replica = var("REPLICA_ID").unwrap_or_else(|| port.to_string());
+    let (database, redis) = (var("DATABASE_URL"), var("REDIS_URL"));
+    let millis = |name| {
+        var(name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+    };
+    let mut fleet = scalekit_demo::Fleet::connect(database.as_deref(), redis.as_deref(), replica)
+        .await
+        .map_err(|err| format!("DATABASE_URL/REDIS_URL: {err}"))?;
+    // Optional: a Redis key prefix per fleet, a shorter webhook lease, a
+    // slower handler (to watch a replica die mid-delivery).
+    if let Some(prefix) = var("REDIS_PREFIX") {
+        fleet = fleet.with_redis_prefix(&prefix);
+    }
+    if let Some(lease) = millis("WEBHOOK_LEASE_MS") {
+        fleet = fleet.with_webhook_lease(lease);
+    }
+    if let Some(delay) = millis("WEBHOOK_HANDLER_DELAY_MS") {
+        fleet = fleet.with_handler_delay(delay);
+    }
+    if database.is_some() || redis.is_some() {
+        println!(
+            "Replica {}: sharing {}{}",
+            fleet.replica(),
+            if database.is_some() {
+                "sessions and webhooks in PostgreSQL"
+            } else {
+                ""
+            },
+            match (database.is_some(), redis.is_some()) {
+                (true, true) => ", minting limits in Redis",
+                (false, true) => "minting limits in Redis",
+                _ => "",
+            }
+        );
+    }
+    Ok(fleet)
 }

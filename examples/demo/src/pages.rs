@@ -16,9 +16,10 @@ use scalekit_tower::resolve::OrganizationResolver;
 use scalekit_tower::template::{self, PortalEmbed};
 use scalekit_tower::{Client, OrganizationId};
 
+use crate::fleet::Fleet;
 use crate::security::CspNonce;
 use crate::session::{DEMO_USERS, DemoUser};
-use crate::webhooks::{Known, ServerState};
+use crate::webhooks::{Delivery, Known, ServerState};
 use crate::{REFRESH_PATH, Resolver, STATUS_PATH};
 
 /// Templates and settings shared by the handlers.
@@ -29,6 +30,7 @@ pub(crate) struct Pages {
     client: Client,
     resolver: Resolver,
     server: ServerState,
+    fleet: Fleet,
     webhooks_on: bool,
 }
 
@@ -37,6 +39,7 @@ impl Pages {
         client: Client,
         resolver: Resolver,
         server: ServerState,
+        fleet: Fleet,
         webhooks_on: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let mut templates = Environment::new();
@@ -50,8 +53,22 @@ impl Pages {
             client,
             resolver,
             server,
+            fleet,
             webhooks_on,
         })
+    }
+
+    /// The deliveries about `organization`: the fleet's shared record when
+    /// there is one (empty while it cannot be read), else this process's.
+    async fn deliveries_for(&self, organization: &str) -> Vec<Delivery> {
+        match self.fleet.deliveries_for(organization).await {
+            Some(Ok(deliveries)) => deliveries,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "reading the shared deliveries failed");
+                Vec::new()
+            }
+            None => self.server.deliveries_for(organization),
+        }
     }
 
     /// The organization of the signed-in user (the portal layer's resolver,
@@ -171,7 +188,7 @@ pub(crate) async fn settings(
     let (known, deliveries) = match organization {
         Some(organization) => (
             pages.known(&organization).await,
-            pages.server.deliveries_for(organization.as_str()),
+            pages.deliveries_for(organization.as_str()).await,
         ),
         None => (Known::default(), Vec::new()),
     };
@@ -222,7 +239,7 @@ pub(crate) async fn deliveries(
         )
             .into_response();
     };
-    let deliveries = pages.server.deliveries_for(organization.as_str());
+    let deliveries = pages.deliveries_for(organization.as_str()).await;
     ([(CACHE_CONTROL, "no-store")], Json(deliveries)).into_response()
 }
 

@@ -13,7 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+use crate::session_store::Sessions;
 
 /// The session cookie's name.
 const COOKIE_NAME: &str = "demo_session";
@@ -84,10 +86,10 @@ pub const DEMO_USERS: [DemoUser; 4] = [
 /// until its id is deleted (sign-out, sign-in again), which suits a demo. A
 /// production app picks a store that deletes expired sessions (a database
 /// store's expired-session task, or a bounded cache).
-pub(crate) fn layer(idle: std::time::Duration) -> SessionManagerLayer<MemoryStore> {
+pub(crate) fn layer(idle: std::time::Duration, store: Sessions) -> SessionManagerLayer<Sessions> {
     let idle = tower_sessions::cookie::time::Duration::try_from(idle)
         .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
-    SessionManagerLayer::new(MemoryStore::default())
+    SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

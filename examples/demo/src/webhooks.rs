@@ -29,6 +29,9 @@ pub(crate) struct Delivery {
     pub(crate) organization_id: Option<String>,
     pub(crate) occurred_at: Option<String>,
     pub(crate) summary: String,
+    /// The replica that ran the handler (with a shared record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) handled_by: Option<String>,
 }
 
 /// What the server knows of one organization; `None`: nothing said yet.
@@ -74,6 +77,7 @@ impl ServerState {
             organization_id: event.organization_id().map(str::to_owned),
             occurred_at: event.occurred_at().map(str::to_owned),
             summary: summary(event.data()),
+            handled_by: None,
         };
         tracing::info!(event_type = %delivery.event_type.escape_debug(), "verified Scalekit webhook");
         let mut inner = self.lock();
@@ -133,7 +137,7 @@ impl ServerState {
     }
 }
 
-fn summary(data: &EventData) -> String {
+pub(crate) fn summary(data: &EventData) -> String {
     let provider = |p: &Option<String>| p.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
     match data {
         EventData::SsoEnabled(c) => format!("SSO enabled{}", provider(&c.provider)),

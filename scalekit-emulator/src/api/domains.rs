@@ -1,18 +1,28 @@
-//! `GET /api/v1/organizations/{organization_id}/domains?page_size=&page_number=&domain_type=`:
-//! the organization's domains and their verification status.
+//! An organization's domains under
+//! `/api/v1/organizations/{organization_id}/domains`: list
+//! (`?page_size=&page_number=&domain_type=`), create, get and delete.
 
 use axum::{
     Json,
+    body::Bytes,
     extract::{Path, RawQuery, State, rejection::PathRejection},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::api::errors::ApiError;
-use crate::api::extract::{organization_id, path_param, query_number, query_pairs, query_value};
-use crate::api::organizations;
+use crate::api::extract::{
+    json_body, organization_id, path_param, path_params, query_number, query_pairs, query_value,
+};
+use crate::api::organizations::{self, OrganizationRef};
 use crate::state::AppState;
-use crate::store::domains::Domain;
+use crate::store::DomainError;
+use crate::store::domains::{
+    self as domain_types, Domain, MAX_DOMAINS_PER_ORGANIZATION, ORGANIZATION_DOMAIN,
+};
+use crate::store::organizations::DomainRefusal;
 
 /// `page_size` when absent.
 const DEFAULT_PAGE_SIZE: usize = 30;
@@ -83,4 +93,119 @@ pub(crate) async fn list_domains(
         "page_size": domains.len(),
     }))
     .into_response())
+}
+
+/// The API error for a refused domain action.
+pub(crate) fn domain_error(err: DomainError) -> ApiError {
+    match err {
+        DomainError::UnknownOrganization => ApiError::not_found("organization not found"),
+        DomainError::UnknownDomain => ApiError::not_found("domain not found"),
+        DomainError::Refused(DomainRefusal::Invalid(reason)) => ApiError::invalid_argument(reason),
+        DomainError::Refused(DomainRefusal::Duplicate(name)) => {
+            ApiError::already_exists(format!("{name} is already added"))
+        }
+        DomainError::Refused(DomainRefusal::TooMany) => ApiError::invalid_argument(format!(
+            "an organization can hold at most {MAX_DOMAINS_PER_ORGANIZATION} domains; delete one first"
+        )),
+    }
+}
+
+/// Adds a domain (`domain_type` absent: `ORGANIZATION_DOMAIN`), pending
+/// verification. Shared by REST and gRPC.
+pub(crate) fn create(
+    state: &AppState,
+    organization: OrganizationRef<'_>,
+    name: &str,
+    domain_type: Option<&str>,
+) -> Result<Domain, ApiError> {
+    let kind = match domain_type {
+        None | Some("") => ORGANIZATION_DOMAIN,
+        Some(name) => domain_types::domain_type(name).ok_or_else(|| {
+            ApiError::invalid_argument(
+                "domain_type must be ORGANIZATION_DOMAIN or ALLOWED_EMAIL_DOMAIN",
+            )
+        })?,
+    };
+    let id = organizations::resolve(state, organization)?.id;
+    state
+        .store
+        .add_domain(&id, name, kind)
+        .map_err(domain_error)
+}
+
+/// One domain of an organization, or code 5. Shared by REST and gRPC.
+pub(crate) fn get_one(
+    state: &AppState,
+    organization: OrganizationRef<'_>,
+    domain_id: &str,
+) -> Result<Domain, ApiError> {
+    organizations::resolve(state, organization)?
+        .domains
+        .into_iter()
+        .find(|d| d.id == domain_id)
+        .ok_or_else(|| domain_error(DomainError::UnknownDomain))
+}
+
+/// Deletes a domain of an organization (`organization.domain_deleted`).
+/// Shared by REST and gRPC.
+pub(crate) fn delete(
+    state: &AppState,
+    organization: OrganizationRef<'_>,
+    domain_id: &str,
+) -> Result<Domain, ApiError> {
+    let id = organizations::resolve(state, organization)?.id;
+    state
+        .store
+        .delete_domain(&id, domain_id)
+        .map_err(domain_error)
+}
+
+/// Body of `POST .../domains` (protojson accepts both spellings).
+#[derive(Debug, Deserialize)]
+struct CreateDomainBody {
+    #[serde(default)]
+    domain: String,
+    #[serde(alias = "domainType")]
+    domain_type: Option<String>,
+}
+
+fn domain_response(status: StatusCode, domain: &Domain) -> Response {
+    (status, Json(json!({ "domain": domain.to_json() }))).into_response()
+}
+
+/// `POST /api/v1/organizations/{organization_id}/domains` → 201.
+pub(crate) async fn create_domain(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = path_param(path)?;
+    let request: CreateDomainBody = json_body(&body)?;
+    let domain = create(
+        &state,
+        OrganizationRef::Id(&id),
+        &request.domain,
+        request.domain_type.as_deref(),
+    )?;
+    Ok(domain_response(StatusCode::CREATED, &domain))
+}
+
+/// `GET /api/v1/organizations/{organization_id}/domains/{id}`.
+pub(crate) async fn get_domain(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (id, domain_id) = path_params(path)?;
+    let domain = get_one(&state, OrganizationRef::Id(&id), &domain_id)?;
+    Ok(domain_response(StatusCode::OK, &domain))
+}
+
+/// `DELETE /api/v1/organizations/{organization_id}/domains/{id}` → 200 `{}`.
+pub(crate) async fn delete_domain(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (id, domain_id) = path_params(path)?;
+    delete(&state, OrganizationRef::Id(&id), &domain_id)?;
+    Ok(Json(json!({})).into_response())
 }

@@ -23,6 +23,19 @@ use serde_json::json;
 /// The `@type` of the one entry in `details`.
 pub(crate) const ERROR_INFO_TYPE: &str = "type.googleapis.com/scalekit.v1.errdetails.ErrorInfo";
 
+/// The longest error message, in characters; messages echo what the
+/// client sent, so a longer one is cut (see [`cut`]).
+pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `text` cut to [`MAX_MESSAGE_CHARS`] characters, with `…` where it was
+/// cut: what every error message goes through, REST and gRPC.
+pub(crate) fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
 /// A REST API error: HTTP status, gRPC code, message and `error_code`.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
@@ -33,10 +46,11 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     /// An error with the given HTTP status; the gRPC code follows from it.
+    /// The message is [`cut`] to a sane length.
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            message: message.into(),
+            message: cut(&message.into()),
             retry_after: None,
         }
     }
@@ -96,8 +110,10 @@ pub(crate) fn grpc_code(status: StatusCode) -> (u16, &'static str) {
         401 => (16, "UNAUTHENTICATED"),
         403 => (7, "PERMISSION_DENIED"),
         404 => (5, "NOT_FOUND"),
+        408 => (4, "DEADLINE_EXCEEDED"),
         409 => (6, "ALREADY_EXISTS"),
         412 => (9, "FAILED_PRECONDITION"),
+        413 => (8, "RESOURCE_EXHAUSTED"),
         429 => (8, "RESOURCE_EXHAUSTED"),
         499 => (1, "CANCELLED"),
         500 => (13, "INTERNAL"),
@@ -200,6 +216,17 @@ impl IntoResponse for OAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_cut_to_a_sane_length() {
+        assert_eq!(cut("short"), "short");
+        let long = "é".repeat(10_000);
+        let message = ApiError::invalid_argument(format!("bad id {long:?}"))
+            .message()
+            .to_owned();
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(message.ends_with('…'));
+    }
 
     #[test]
     fn maps_the_documented_statuses() {

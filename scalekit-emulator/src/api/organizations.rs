@@ -1,12 +1,13 @@
-//! The organization REST calls: get, get by external id, list, create and
-//! toggle settings.
+//! The organization REST calls: get (by id or external id), create,
+//! update, delete and feature settings. Lists and searches are in
+//! [`organization_pages`](crate::api::organization_pages).
 
 use std::collections::BTreeMap;
 
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, RawQuery, State, rejection::PathRejection},
+    extract::{Path, State, rejection::PathRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -16,16 +17,30 @@ use serde_json::json;
 use crate::api::errors::ApiError;
 use crate::api::extract::{json_body, organization_id, path_param};
 use crate::state::AppState;
-use crate::store::organizations::{Conflict, Organization, SETTABLE_FEATURES};
+use crate::store::admin::{AdminError, OrganizationPatch};
+use crate::store::organizations::{
+    Conflict, Organization, SETTABLE_FEATURES, validate_display_name,
+};
 
-/// Smallest and largest `page_size`; absent means [`DEFAULT_PAGE_SIZE`].
-const PAGE_SIZE_RANGE: std::ops::RangeInclusive<usize> = 10..=100;
-const DEFAULT_PAGE_SIZE: usize = 10;
-const MAX_DISPLAY_NAME: usize = 200;
 const MAX_EXTERNAL_ID: usize = 255;
+const MAX_SLUG: usize = 255;
+const MAX_LOGO_URL: usize = 2048;
 
-fn organization_response(status: StatusCode, organization: serde_json::Value) -> Response {
-    (status, Json(json!({ "organization": organization }))).into_response()
+fn organization_response(status: StatusCode, organization: &Organization) -> Response {
+    (
+        status,
+        Json(json!({ "organization": organization.to_json() })),
+    )
+        .into_response()
+}
+
+/// How a request names an organization.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OrganizationRef<'a> {
+    /// By Scalekit id (`org_...`).
+    Id(&'a str),
+    /// By the app's external id.
+    ExternalId(&'a str),
 }
 
 /// An existing organization by id, or code 3 / code 5. Shared by REST and
@@ -57,16 +72,24 @@ pub(crate) fn get_by_external_id(
         })
 }
 
+/// The organization a request names, or code 3 / code 5.
+pub(crate) fn resolve(
+    state: &AppState,
+    reference: OrganizationRef<'_>,
+) -> Result<Organization, ApiError> {
+    match reference {
+        OrganizationRef::Id(id) => get(state, id),
+        OrganizationRef::ExternalId(external_id) => get_by_external_id(state, external_id),
+    }
+}
+
 /// `GET /api/v1/organizations/{id}`.
 pub(crate) async fn get_organization(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let organization = get(&state, &path_param(path)?)?;
-    Ok(organization_response(
-        StatusCode::OK,
-        organization.to_json(),
-    ))
+    Ok(organization_response(StatusCode::OK, &organization))
 }
 
 /// `GET /api/v1/organizations:external/{external_id}`.
@@ -75,179 +98,125 @@ pub(crate) async fn get_organization_by_external_id(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let organization = get_by_external_id(&state, &path_param(path)?)?;
-    Ok(organization_response(
-        StatusCode::OK,
-        organization.to_json(),
-    ))
+    Ok(organization_response(StatusCode::OK, &organization))
 }
 
-/// Encodes a list offset as an opaque page token.
-fn encode_page_token(offset: usize) -> String {
-    format!("offset:{offset}")
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Decodes a page token made by [`encode_page_token`].
-fn decode_page_token(token: &str) -> Option<usize> {
-    if !token.len().is_multiple_of(2) || !token.is_ascii() {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
-        .collect();
-    String::from_utf8(bytes?)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
-}
-
-/// One page of organizations and the tokens around it.
-#[derive(Debug)]
-pub(crate) struct OrganizationPage {
-    pub(crate) organizations: Vec<Organization>,
-    pub(crate) next_page_token: String,
-    pub(crate) prev_page_token: String,
-    pub(crate) total_size: usize,
-}
-
-/// Lists organizations: `page_size` absent means 10, else 10 to 100; the
-/// token comes from an earlier page. Shared by REST and gRPC.
-pub(crate) fn list_page(
-    state: &AppState,
-    page_size: Option<&str>,
-    page_token: Option<&str>,
-    external_id: Option<&str>,
-) -> Result<OrganizationPage, ApiError> {
-    let page_size = match page_size {
-        None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|size| PAGE_SIZE_RANGE.contains(size))
-            .ok_or_else(|| {
-                ApiError::invalid_argument(format!(
-                    "page_size must be between 10 and 100, got {text:?}"
-                ))
-            })?,
-    };
-    let offset = match page_token {
-        None | Some("") => 0,
-        Some(token) => decode_page_token(token)
-            .ok_or_else(|| ApiError::invalid_argument("Invalid page token"))?,
-    };
-    let external_id = external_id.filter(|e| !e.is_empty());
-
-    let (organizations, total_size) = state.store.with_organizations(|organizations| {
-        let matching: Vec<_> = organizations.filtered(external_id).collect();
-        let page: Vec<_> = matching
-            .iter()
-            .skip(offset)
-            .take(page_size)
-            .map(|o| (*o).clone())
-            .collect();
-        (page, matching.len())
-    });
-    let next = offset.saturating_add(page_size);
-    let next_page_token = if next < total_size {
-        encode_page_token(next)
-    } else {
-        String::new()
-    };
-    let prev_page_token = if offset == 0 {
-        String::new()
-    } else {
-        encode_page_token(offset.saturating_sub(page_size))
-    };
-    Ok(OrganizationPage {
-        organizations,
-        next_page_token,
-        prev_page_token,
-        total_size,
-    })
-}
-
-/// `GET /api/v1/organizations?page_size=&page_token=&external_id=`.
-pub(crate) async fn list_organizations(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let mut page_size = None;
-    let mut page_token = None;
-    let mut external_id = None;
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "page_size" | "pageSize" => page_size = Some(value.into_owned()),
-            "page_token" | "pageToken" => page_token = Some(value.into_owned()),
-            "external_id" | "externalId" => external_id = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let page = list_page(
-        &state,
-        page_size.as_deref(),
-        page_token.as_deref(),
-        external_id.as_deref(),
-    )?;
-    let organizations: Vec<_> = page.organizations.iter().map(|o| o.to_json()).collect();
-    Ok(Json(json!({
-        "organizations": organizations,
-        "next_page_token": page.next_page_token,
-        "prev_page_token": page.prev_page_token,
-        "total_size": page.total_size,
-    }))
-    .into_response())
-}
-
-/// Body of `POST /api/v1/organizations` (protojson accepts both spellings).
-#[derive(Debug, Deserialize)]
-struct CreateOrganization {
+/// The writable fields of an organization, as create and update send
+/// them (protojson accepts both spellings).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OrganizationFields {
     #[serde(alias = "displayName")]
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     #[serde(alias = "externalId")]
-    external_id: Option<String>,
+    pub(crate) external_id: Option<String>,
     #[serde(default)]
-    metadata: Option<BTreeMap<String, String>>,
+    pub(crate) metadata: Option<BTreeMap<String, String>>,
+    pub(crate) slug: Option<String>,
+    #[serde(alias = "logoUrl")]
+    pub(crate) logo_url: Option<String>,
+}
+
+/// A field at most `max` characters long, or code 3 naming it.
+fn check_length(name: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    if value.is_some_and(|v| v.chars().count() > max) {
+        return Err(ApiError::invalid_argument(format!(
+            "{name} must be at most {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+impl OrganizationFields {
+    /// The fields with empty optional strings dropped, each checked.
+    fn checked(self) -> Result<OrganizationPatch, ApiError> {
+        let non_empty = |value: Option<String>| value.filter(|v| !v.is_empty());
+        let patch = OrganizationPatch {
+            display_name: self.display_name,
+            external_id: non_empty(self.external_id),
+            metadata: self.metadata.filter(|m| !m.is_empty()),
+            slug: non_empty(self.slug),
+            logo_url: non_empty(self.logo_url),
+        };
+        if let Some(name) = &patch.display_name {
+            validate_display_name(name).map_err(ApiError::invalid_argument)?;
+        }
+        check_length("external_id", patch.external_id.as_deref(), MAX_EXTERNAL_ID)?;
+        check_length("slug", patch.slug.as_deref(), MAX_SLUG)?;
+        check_length("logo_url", patch.logo_url.as_deref(), MAX_LOGO_URL)?;
+        Ok(patch)
+    }
 }
 
 /// Creates an organization after checking its fields. A duplicate
 /// `external_id` is code 6 (`ALREADY_EXISTS`). Shared by REST and gRPC.
 pub(crate) fn create(
     state: &AppState,
-    display_name: String,
-    external_id: Option<String>,
-    metadata: BTreeMap<String, String>,
+    fields: OrganizationFields,
 ) -> Result<Organization, ApiError> {
-    let name_len = display_name.trim().chars().count();
-    if name_len == 0 || display_name.chars().count() > MAX_DISPLAY_NAME {
-        return Err(ApiError::invalid_argument(
-            "display_name must be between 1 and 200 characters",
-        ));
+    let patch = OrganizationFields {
+        display_name: Some(fields.display_name.clone().unwrap_or_default()),
+        ..fields
     }
-    let external_id = external_id.filter(|e| !e.is_empty());
-    if external_id
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > MAX_EXTERNAL_ID)
-    {
-        return Err(ApiError::invalid_argument(
-            "external_id must be at most 255 characters",
-        ));
-    }
-    match state
-        .store
-        .create_organization(display_name, external_id, metadata)
-    {
+    .checked()?;
+    match state.store.create_organization(
+        patch.display_name.unwrap_or_default(),
+        patch.external_id,
+        patch.metadata.unwrap_or_default(),
+        patch.slug,
+        patch.logo_url,
+    ) {
         Ok(organization) => Ok(organization),
-        Err(Conflict::ExternalId(external_id)) => Err(ApiError::already_exists(format!(
-            "organization with external id {external_id:?} already exists"
-        ))),
+        Err(Conflict::ExternalId(external_id)) => Err(external_id_taken(&external_id)),
         Err(Conflict::Id(_)) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not allocate an organization id",
         )),
+    }
+}
+
+fn external_id_taken(external_id: &str) -> ApiError {
+    ApiError::already_exists(format!(
+        "organization with external id {external_id:?} already exists"
+    ))
+}
+
+/// Updates the fields an update sets; the others stay. Shared by REST and
+/// gRPC.
+pub(crate) fn update(
+    state: &AppState,
+    reference: OrganizationRef<'_>,
+    fields: OrganizationFields,
+) -> Result<Organization, ApiError> {
+    let patch = fields.checked()?;
+    let id = resolve(state, reference)?.id;
+    state
+        .store
+        .update_organization(&id, patch)
+        .map_err(|error| admin_error(error, &id))
+}
+
+/// Deletes an organization and everything it holds. Shared by REST and
+/// gRPC.
+pub(crate) fn delete(state: &AppState, reference: OrganizationRef<'_>) -> Result<(), ApiError> {
+    let id = resolve(state, reference)?.id;
+    state
+        .store
+        .delete_organization(&id)
+        .map(drop)
+        .map_err(|error| admin_error(error, &id))
+}
+
+/// The API error for a refused administrative change of organization `id`.
+pub(crate) fn admin_error(error: AdminError, id: &str) -> ApiError {
+    match error {
+        AdminError::UnknownOrganization => ApiError::organization_not_found(id),
+        AdminError::ExternalIdTaken(external_id) => external_id_taken(&external_id),
+        AdminError::ConnectionExists(connection) => ApiError::already_exists(format!(
+            "organization {id} already has connection {connection}; the emulator keeps one per organization"
+        )),
+        AdminError::UnknownConnection => {
+            ApiError::not_found(format!("connection not found in organization {id}"))
+        }
     }
 }
 
@@ -257,17 +226,29 @@ pub(crate) async fn create_organization(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let request: CreateOrganization = json_body(&body)?;
-    let organization = create(
-        &state,
-        request.display_name.unwrap_or_default(),
-        request.external_id,
-        request.metadata.unwrap_or_default(),
-    )?;
-    Ok(organization_response(
-        StatusCode::CREATED,
-        organization.to_json(),
-    ))
+    let organization = create(&state, json_body(&body)?)?;
+    Ok(organization_response(StatusCode::CREATED, &organization))
+}
+
+/// `PATCH /api/v1/organizations/{id}` (body: the fields to change).
+pub(crate) async fn update_organization(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = path_param(path)?;
+    let organization = update(&state, OrganizationRef::Id(&id), json_body(&body)?)?;
+    Ok(organization_response(StatusCode::OK, &organization))
+}
+
+/// `DELETE /api/v1/organizations/{id}` → 200 `{}`.
+pub(crate) async fn delete_organization(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = path_param(path)?;
+    delete(&state, OrganizationRef::Id(&id))?;
+    Ok(Json(json!({})).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,10 +279,7 @@ pub(crate) async fn update_settings(
         .map(|f| (f.name, f.enabled))
         .collect();
     let organization = update_features(&state, &id, &features)?;
-    Ok(organization_response(
-        StatusCode::OK,
-        organization.to_json(),
-    ))
+    Ok(organization_response(StatusCode::OK, &organization))
 }
 
 /// Sets feature toggles of an existing organization; names other than
@@ -324,19 +302,4 @@ pub(crate) fn update_features(
         .store
         .update_features(id, features)
         .ok_or_else(|| ApiError::organization_not_found(id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_tokens_round_trip_and_reject_garbage() {
-        for offset in [0, 10, 12345] {
-            assert_eq!(decode_page_token(&encode_page_token(offset)), Some(offset));
-        }
-        for bad in ["x", "abc", "zz", "6f", "ü1", "6f66667365743a2d31"] {
-            assert_eq!(decode_page_token(bad), None, "{bad}");
-        }
-    }
 }

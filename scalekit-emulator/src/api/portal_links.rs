@@ -11,9 +11,9 @@ use serde_json::json;
 
 use crate::api::errors::ApiError;
 use crate::api::extract::{organization_id, path_param};
+use crate::format::timefmt::rfc3339;
 use crate::state::AppState;
 use crate::store::fault_queue::FaultAction;
-use crate::store::timefmt::rfc3339;
 use time::OffsetDateTime;
 
 /// The repeated `features` values, in order, duplicates dropped. Unknown

@@ -12,8 +12,8 @@ use axum::{
 use serde_json::json;
 
 use crate::api::errors::{ApiError, OAuthError};
+use crate::format::ids;
 use crate::state::AppState;
-use crate::store::ids;
 use crate::store::tokens::TokenRejection;
 
 /// `POST /oauth/token` with a form body
@@ -87,23 +87,25 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Middleware for `/api/v1/...`: a valid, unexpired, unrevoked bearer token
-/// or HTTP 401 with code 16.
+/// The bearer-token check of `/api/v1/...` and of every gRPC call: runs
+/// the request if it carries a valid, unexpired, unrevoked bearer token,
+/// else answers `refuse` with the code-16 error that says why (REST renders
+/// it as HTTP 401, gRPC as status 16).
 pub(crate) async fn require_bearer(
-    State(state): State<AppState>,
+    state: &AppState,
     request: Request,
     next: Next,
+    refuse: fn(ApiError) -> Response,
 ) -> Response {
-    match token_verdict(&state, bearer_token(request.headers())) {
+    match token_verdict(state, bearer_token(request.headers())) {
         Ok(()) => next.run(request).await,
-        Err(error) => error.into_response(),
+        Err(error) => refuse(error),
     }
 }
 
 /// Whether `token` (from [`bearer_token`]) is valid, unexpired and
-/// unrevoked; otherwise the code-16 error that says why. Shared by REST and
-/// gRPC.
-pub(crate) fn token_verdict(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {
+/// unrevoked; otherwise the code-16 error that says why.
+fn token_verdict(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {
     match token {
         None => Err(TokenRejection::Empty),
         Some(token) => state.store.check_token(token),

@@ -8,6 +8,7 @@ use crate::grpc::proto::scalekit::v1::{commons, connections, directories, domain
 use crate::store::connections::Connection;
 use crate::store::directories::{DIRECTORY_NAME, Directory, GROUPS_TRACKED};
 use crate::store::domains::Domain;
+use crate::store::org_settings::{SessionPolicy, TimeUnit, UserManagement};
 use crate::store::organizations::Organization;
 
 /// A protobuf timestamp.
@@ -40,8 +41,58 @@ pub(super) fn organization(record: &Organization) -> organizations::Organization
                 )
                 .collect(),
         }),
-        slug: None,
-        logo_url: None,
+        slug: record.slug.clone(),
+        logo_url: record.logo_url.clone(),
+    }
+}
+
+/// A time unit.
+fn time_unit(unit: TimeUnit) -> i32 {
+    commons::TimeUnit::from_str_name(unit.as_str())
+        .unwrap_or_default()
+        .into()
+}
+
+/// A session policy.
+pub(super) fn session_policy(
+    policy: &SessionPolicy,
+) -> organizations::OrganizationSessionPolicySettings {
+    organizations::OrganizationSessionPolicySettings {
+        policy_source: organizations::SessionPolicyType::from_str_name(policy.source.as_str())
+            .unwrap_or_default()
+            .into(),
+        absolute_session_timeout: policy.absolute.map(|t| t.amount),
+        absolute_session_timeout_unit: policy.absolute.map(|t| time_unit(t.unit)),
+        idle_session_timeout_enabled: policy.idle_enabled,
+        idle_session_timeout: policy.idle.map(|t| t.amount),
+        idle_session_timeout_unit: policy.idle.map(|t| time_unit(t.unit)),
+    }
+}
+
+/// User-management settings.
+pub(super) fn user_management(
+    settings: UserManagement,
+) -> organizations::OrganizationUserManagementSettings {
+    organizations::OrganizationUserManagementSettings {
+        max_allowed_users: settings.max_allowed_users,
+    }
+}
+
+/// An SSO connection as `CreateConnection` answers it.
+pub(super) fn connection_detail(record: &Connection) -> connections::Connection {
+    let listed = connection(record);
+    connections::Connection {
+        id: listed.id,
+        provider: listed.provider,
+        r#type: listed.r#type,
+        status: listed.status,
+        enabled: listed.enabled,
+        organization_id: Some(listed.organization_id),
+        create_time: Some(timestamp(record.create_time)),
+        update_time: Some(timestamp(record.update_time)),
+        key_id: Some(listed.key_id),
+        provider_key: listed.provider_key,
+        ..Default::default()
     }
 }
 

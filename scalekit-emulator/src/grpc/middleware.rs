@@ -14,9 +14,9 @@ use axum::{
 };
 use http_body::Frame;
 
-use crate::api::errors::ApiError;
+use crate::api::errors::{ApiError, cut};
 use crate::api::fault_injection::{body_cut_after, take_fault};
-use crate::api::token::{bearer_token, token_verdict};
+use crate::api::token;
 use crate::grpc::classify;
 use crate::state::AppState;
 use crate::store::fault_queue::FaultAction;
@@ -40,24 +40,45 @@ pub(super) async fn observe(
     next.run(request).await
 }
 
-/// A valid bearer token or status 16.
+/// A valid bearer token or status 16 (the check REST makes).
 pub(super) async fn require_bearer(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    match token_verdict(&state, bearer_token(request.headers())) {
-        Ok(()) => next.run(request).await,
-        Err(error) => status_response(error.into()),
-    }
+    token::require_bearer(&state, request, next, |error| status_response(error.into())).await
+}
+
+/// Status 12 UNIMPLEMENTED naming the method (`/package.Service/Method`).
+fn not_served(path: &str) -> Response {
+    status_response(tonic::Status::unimplemented(cut(&format!(
+        "{path} is not served by the emulator"
+    ))))
 }
 
 /// Calls no service serves: status 12 UNIMPLEMENTED.
 pub(super) async fn unimplemented(request: Request) -> Response {
-    status_response(tonic::Status::unimplemented(format!(
-        "{} is not served by the emulator",
-        request.uri().path()
-    )))
+    not_served(request.uri().path())
+}
+
+/// A served service answers a method it lacks with an unnamed
+/// UNIMPLEMENTED; this names the method, as for unknown services.
+pub(super) async fn name_unimplemented(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let unimplemented = response
+        .headers()
+        .get("grpc-status")
+        .is_some_and(|status| status == "12");
+    let unnamed = response
+        .headers()
+        .get("grpc-message")
+        .is_none_or(|message| message.is_empty());
+    if unimplemented && unnamed {
+        not_served(&path)
+    } else {
+        response
+    }
 }
 
 /// Adds latency, then lets the first matching armed fault answer instead of

@@ -8,7 +8,9 @@
 //!
 //! The messages come from `proto/` (compiled by `build.rs`).
 
+mod connections;
 mod convert;
+mod domains;
 mod middleware;
 mod organizations;
 mod status;
@@ -62,15 +64,33 @@ pub(crate) fn classify(path: &str) -> Endpoint {
         (organizations::SERVICE, "UpdateOrganizationSettings") => {
             Endpoint::UpdateOrganizationSettings
         }
-        (status_reads::CONNECTIONS, "ListConnections") => Endpoint::ListConnections,
+        (organizations::SERVICE, "UpdateOrganization") => Endpoint::UpdateOrganization,
+        (organizations::SERVICE, "DeleteOrganization") => Endpoint::DeleteOrganization,
+        (organizations::SERVICE, "SearchOrganization") => Endpoint::SearchOrganizations,
+        (organizations::SERVICE, "GetOrganizationSessionPolicy") => Endpoint::GetSessionPolicy,
+        (organizations::SERVICE, "UpdateOrganizationSessionPolicy") => {
+            Endpoint::UpdateSessionPolicy
+        }
+        (organizations::SERVICE, "GetOrganizationUserManagementSetting") => {
+            Endpoint::GetUserManagement
+        }
+        (organizations::SERVICE, "UpsertUserManagementSettings") => Endpoint::UpdateUserManagement,
+        (connections::SERVICE, "ListConnections") => Endpoint::ListConnections,
+        (connections::SERVICE, "CreateConnection") => Endpoint::CreateConnection,
+        (connections::SERVICE, "DeleteConnection") => Endpoint::DeleteConnection,
+        (connections::SERVICE, "ListAppConnections") => Endpoint::ListAppConnections,
         (status_reads::DIRECTORIES, "ListDirectories") => Endpoint::ListDirectories,
-        (status_reads::DOMAINS, "ListDomains") => Endpoint::ListDomains,
+        (domains::SERVICE, "ListDomains") => Endpoint::ListDomains,
+        (domains::SERVICE, "CreateDomain") => Endpoint::CreateDomain,
+        (domains::SERVICE, "GetDomain") => Endpoint::GetDomain,
+        (domains::SERVICE, "DeleteDomain") => Endpoint::DeleteDomain,
         _ => Endpoint::Other,
     }
 }
 
 /// The gRPC services behind counting, faults and the bearer-token check;
-/// unknown calls answer UNIMPLEMENTED.
+/// unknown calls, of known services or not, answer UNIMPLEMENTED naming the
+/// method.
 pub(crate) fn router(state: AppState) -> Router {
     let calls = |service: &str| format!("/{service}/{{*method}}");
     Router::new()
@@ -79,18 +99,19 @@ pub(crate) fn router(state: AppState) -> Router {
             OrganizationServiceServer::new(organizations::Organizations(state.clone())),
         )
         .route_service(
-            &calls(status_reads::CONNECTIONS),
-            ConnectionServiceServer::new(status_reads::StatusReads(state.clone())),
+            &calls(connections::SERVICE),
+            ConnectionServiceServer::new(connections::Connections(state.clone())),
         )
         .route_service(
             &calls(status_reads::DIRECTORIES),
             DirectoryServiceServer::new(status_reads::StatusReads(state.clone())),
         )
         .route_service(
-            &calls(status_reads::DOMAINS),
-            DomainServiceServer::new(status_reads::StatusReads(state.clone())),
+            &calls(domains::SERVICE),
+            DomainServiceServer::new(domains::Domains(state.clone())),
         )
         .fallback(middleware::unimplemented)
+        .layer(axum::middleware::from_fn(middleware::name_unimplemented))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::require_bearer,
@@ -115,6 +136,10 @@ mod tests {
         );
         assert_eq!(
             classify("/scalekit.v1.organizations.OrganizationService/DeleteOrganization"),
+            Endpoint::DeleteOrganization
+        );
+        assert_eq!(
+            classify("/scalekit.v1.organizations.OrganizationService/GetPortalLinks"),
             Endpoint::Other
         );
         assert_eq!(classify("/nothing"), Endpoint::Other);

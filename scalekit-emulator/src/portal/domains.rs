@@ -24,14 +24,14 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api::domains::domain_error;
 use crate::api::errors::ApiError;
 use crate::api::extract::{json_body, path_param, path_params};
 use crate::portal::modules::{not_in_session, session_for};
 use crate::portal::templates::render_domain_list;
 use crate::state::AppState;
-use crate::store::DomainError;
-use crate::store::domains::{Domain, MAX_DOMAINS_PER_ORGANIZATION, VerificationStatus};
-use crate::store::organizations::{DOMAIN_VERIFICATION, DomainRefusal};
+use crate::store::domains::{Domain, ORGANIZATION_DOMAIN, VerificationStatus};
+use crate::store::organizations::DOMAIN_VERIFICATION;
 
 #[derive(Debug, Deserialize)]
 struct AddDomain {
@@ -45,20 +45,6 @@ fn domain_session(state: &AppState, key: &str, headers: &HeaderMap) -> Result<St
         return Err(not_in_session(DOMAIN_VERIFICATION));
     }
     Ok(organization.id)
-}
-
-fn domain_error(err: DomainError) -> ApiError {
-    match err {
-        DomainError::UnknownOrganization => ApiError::not_found("organization not found"),
-        DomainError::UnknownDomain => ApiError::not_found("domain not found"),
-        DomainError::Refused(DomainRefusal::Invalid(reason)) => ApiError::invalid_argument(reason),
-        DomainError::Refused(DomainRefusal::Duplicate(name)) => {
-            ApiError::already_exists(format!("{name} is already added"))
-        }
-        DomainError::Refused(DomainRefusal::TooMany) => ApiError::invalid_argument(format!(
-            "an organization can hold at most {MAX_DOMAINS_PER_ORGANIZATION} domains; delete one first"
-        )),
-    }
 }
 
 /// The answer to a domain action: the domain, the list's new HTML, a status
@@ -94,7 +80,7 @@ pub(crate) async fn add_domain(
     let organization_id = domain_session(&state, &key, &headers)?;
     let domain = state
         .store
-        .add_domain(&organization_id, &request.domain)
+        .add_domain(&organization_id, &request.domain, ORGANIZATION_DOMAIN)
         .map_err(domain_error)?;
     let text = format!("{} added: publish its TXT record, then verify", domain.name);
     Ok(answer(&state, &organization_id, &domain, text))

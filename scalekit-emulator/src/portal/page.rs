@@ -15,15 +15,15 @@ use axum::{
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 use crate::portal::events::{self, Vocabulary};
 use crate::portal::modules::Modules;
 use crate::portal::templates::{self, FAILURE, SESSION, domain_views};
 use crate::state::AppState;
-use crate::store::ids;
 use crate::store::organizations::{DIR_SYNC, DOMAIN_VERIFICATION, Organization, SSO};
 use crate::store::parent_origins::ParentOrigins;
 use crate::store::portal_sessions::Session;
-use crate::store::timefmt::rfc3339;
 
 /// The longest delay a browser timer takes (2^31 - 1 ms).
 const MAX_TIMER_MS: u128 = 2_147_483_647;

@@ -27,6 +27,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use time::OffsetDateTime;
+
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
 use crate::store::domains::Domain;
@@ -41,15 +43,20 @@ use crate::store::organizations::Organization;
 pub(crate) enum Change {
     /// `POST /api/v1/organizations` created an organization.
     OrganizationCreated(Organization),
-    /// `PATCH /api/v1/organizations/{id}/settings` changed its settings.
+    /// `PATCH /api/v1/organizations/{id}` or `.../settings` changed it.
     OrganizationUpdated(Organization),
-    /// The portal's SSO section was used for the first time: the
-    /// organization's connection exists now (disabled, `IN_PROGRESS`).
+    /// `DELETE /api/v1/organizations/{id}` deleted it, at the given time
+    /// (the record as it was).
+    OrganizationDeleted(Organization, OffsetDateTime),
+    /// The portal's SSO section was used for the first time, or the API
+    /// created the connection: it exists now (disabled, `IN_PROGRESS`).
     SsoConnectionCreated(Connection),
     /// The connection was enabled (and is `COMPLETED`).
     SsoEnabled(Connection),
     /// The connection was disabled.
     SsoDisabled(Connection),
+    /// The connection was deleted (the record as it was).
+    SsoDeleted(Connection),
     /// The directory was enabled.
     DirectoryEnabled(Directory),
     /// The directory was disabled.
@@ -68,10 +75,13 @@ impl Change {
     /// The organization the change belongs to.
     pub(crate) fn organization_id(&self) -> &str {
         match self {
-            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => &o.id,
-            Self::SsoConnectionCreated(c) | Self::SsoEnabled(c) | Self::SsoDisabled(c) => {
-                &c.organization_id
-            }
+            Self::OrganizationCreated(o)
+            | Self::OrganizationUpdated(o)
+            | Self::OrganizationDeleted(o, _) => &o.id,
+            Self::SsoConnectionCreated(c)
+            | Self::SsoEnabled(c)
+            | Self::SsoDisabled(c)
+            | Self::SsoDeleted(c) => &c.organization_id,
             Self::DirectoryEnabled(d) | Self::DirectoryDisabled(d) => &d.organization_id,
             Self::DomainCreated(d)
             | Self::DomainVerified(d)
@@ -86,9 +96,11 @@ impl Change {
         match self {
             Self::OrganizationCreated(_) => "organization.created",
             Self::OrganizationUpdated(_) => "organization.updated",
+            Self::OrganizationDeleted(..) => "organization.deleted",
             Self::SsoConnectionCreated(_) => "organization.sso_created",
             Self::SsoEnabled(_) => "organization.sso_enabled",
             Self::SsoDisabled(_) => "organization.sso_disabled",
+            Self::SsoDeleted(_) => "organization.sso_deleted",
             Self::DirectoryEnabled(_) => "organization.directory_enabled",
             Self::DirectoryDisabled(_) => "organization.directory_disabled",
             Self::DomainCreated(_) => "organization.domain_created",

@@ -4,8 +4,31 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// The identity provider every emulated connection uses.
+use crate::format::timefmt::rfc3339;
+
+/// The identity provider of a connection made in the portal.
 pub(crate) const CONNECTION_PROVIDER: &str = "OKTA";
+/// The identity providers a connection created through the API can name.
+pub(crate) const PROVIDERS: [&str; 16] = [
+    "OKTA",
+    "GOOGLE",
+    "MICROSOFT_AD",
+    "AUTH0",
+    "ONELOGIN",
+    "PING_IDENTITY",
+    "JUMPCLOUD",
+    "CUSTOM",
+    "GITHUB",
+    "GITLAB",
+    "LINKEDIN",
+    "SALESFORCE",
+    "MICROSOFT",
+    "IDP_SIMULATOR",
+    "SCALEKIT",
+    "ADFS",
+];
+/// The protocols of the emulated SSO connections.
+pub(crate) const CONNECTION_TYPES: [&str; 2] = ["OIDC", "SAML"];
 
 /// A connection's configuration `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +58,11 @@ pub(crate) struct Connection {
     pub(crate) organization_name: String,
     /// Protocol: `OIDC` or `SAML`.
     pub(crate) connection_type: &'static str,
-    /// Always [`CONNECTION_PROVIDER`].
+    /// One of [`PROVIDERS`]; [`CONNECTION_PROVIDER`] unless the API chose.
     pub(crate) provider: &'static str,
     pub(crate) status: ConnectionStatus,
     pub(crate) enabled: bool,
+    pub(crate) create_time: OffsetDateTime,
     pub(crate) update_time: OffsetDateTime,
 }
 
@@ -58,6 +82,7 @@ impl Connection {
             provider: CONNECTION_PROVIDER,
             status: ConnectionStatus::InProgress,
             enabled: false,
+            create_time: OffsetDateTime::now_utc(),
             update_time: OffsetDateTime::now_utc(),
         }
     }
@@ -93,6 +118,25 @@ impl Connection {
             "provider_key": self.provider.to_ascii_lowercase(),
             "status": self.status.as_str(),
             "enabled": self.enabled,
+            "domains": [],
+        })
+    }
+
+    /// The REST representation of one connection (`connectionsConnection`,
+    /// without protocol settings).
+    pub(crate) fn detail_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "key_id": self.id,
+            "organization_id": self.organization_id,
+            "type": self.connection_type,
+            "provider": self.provider,
+            "provider_key": self.provider.to_ascii_lowercase(),
+            "status": self.status.as_str(),
+            "enabled": self.enabled,
+            "debug_enabled": false,
+            "create_time": rfc3339(self.create_time),
+            "update_time": rfc3339(self.update_time),
             "domains": [],
         })
     }

@@ -1,11 +1,11 @@
-//! What the emulator has seen: counters that tests read through
-//! [`Emulator::stats`](crate::Emulator::stats).
+//! What the emulator has seen: the endpoint kinds and the counters that
+//! [`Emulator::stats`](crate::Emulator::stats) reports (with the webhook
+//! log's, in [`crate::stats`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::store::locking::lock;
-use crate::webhooks::WebhookCounts;
 
 /// The kind of endpoint a request was routed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,6 +31,32 @@ pub enum Endpoint {
     ListDirectories,
     /// `GET /api/v1/organizations/{organization_id}/domains`.
     ListDomains,
+    /// `PATCH /api/v1/organizations/{id}`.
+    UpdateOrganization,
+    /// `DELETE /api/v1/organizations/{id}`.
+    DeleteOrganization,
+    /// `GET /api/v1/organizations:search`.
+    SearchOrganizations,
+    /// `GET /api/v1/organizations/{organization_id}/session-policy`.
+    GetSessionPolicy,
+    /// `PATCH /api/v1/organizations/{organization_id}/session-policy`.
+    UpdateSessionPolicy,
+    /// `GET /api/v1/organizations/{organization_id}/settings/usermanagement`.
+    GetUserManagement,
+    /// `PATCH /api/v1/organizations/{organization_id}/settings/usermanagement`.
+    UpdateUserManagement,
+    /// `POST /api/v1/organizations/{organization_id}/domains`.
+    CreateDomain,
+    /// `GET /api/v1/organizations/{organization_id}/domains/{id}`.
+    GetDomain,
+    /// `DELETE /api/v1/organizations/{organization_id}/domains/{id}`.
+    DeleteDomain,
+    /// `POST /api/v1/organizations/{organization_id}/connections`.
+    CreateConnection,
+    /// `DELETE /api/v1/organizations/{organization_id}/connections/{id}`.
+    DeleteConnection,
+    /// `GET /api/v1/connections/app`.
+    ListAppConnections,
     /// `GET /magicLink/{id}`: an admin-portal page load.
     PortalPage,
     /// `POST /magicLink/{id}/features`: a button on the portal page.
@@ -56,6 +82,19 @@ impl Endpoint {
                 | Self::ListConnections
                 | Self::ListDirectories
                 | Self::ListDomains
+                | Self::UpdateOrganization
+                | Self::DeleteOrganization
+                | Self::SearchOrganizations
+                | Self::GetSessionPolicy
+                | Self::UpdateSessionPolicy
+                | Self::GetUserManagement
+                | Self::UpdateUserManagement
+                | Self::CreateDomain
+                | Self::GetDomain
+                | Self::DeleteDomain
+                | Self::CreateConnection
+                | Self::DeleteConnection
+                | Self::ListAppConnections
         )
     }
 
@@ -73,6 +112,19 @@ impl Endpoint {
             Self::ListConnections => "list_connections",
             Self::ListDirectories => "list_directories",
             Self::ListDomains => "list_domains",
+            Self::UpdateOrganization => "update_organization",
+            Self::DeleteOrganization => "delete_organization",
+            Self::SearchOrganizations => "search_organizations",
+            Self::GetSessionPolicy => "get_session_policy",
+            Self::UpdateSessionPolicy => "update_session_policy",
+            Self::GetUserManagement => "get_user_management",
+            Self::UpdateUserManagement => "update_user_management",
+            Self::CreateDomain => "create_domain",
+            Self::GetDomain => "get_domain",
+            Self::DeleteDomain => "delete_domain",
+            Self::CreateConnection => "create_connection",
+            Self::DeleteConnection => "delete_connection",
+            Self::ListAppConnections => "list_app_connections",
             Self::PortalToggle => "portal_toggle",
             Self::PortalDomain => "portal_domain",
             Self::Other => "other",
@@ -86,101 +138,36 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// A snapshot of the emulator's counters, from
-/// [`Emulator::stats`](crate::Emulator::stats).
-///
-/// Counters only grow; take a snapshot before and after the code under test
-/// and compare.
+/// The store's counters as they stand: everything [`Stats`](crate::Stats)
+/// reports except the webhook deliveries (which the webhook log counts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Requests to `POST /oauth/token`, including failed and faulted ones.
-    pub token_requests: u64,
-    /// Access tokens handed out (successful token requests).
-    pub tokens_issued: u64,
-    /// Portal links minted, all organizations together.
-    pub links_minted: u64,
-    /// Portal links minted per organization id.
-    pub links_minted_by_organization: BTreeMap<String, u64>,
-    /// Every request the server received.
-    pub requests_seen: u64,
-    /// Requests per endpoint kind.
-    pub requests_by_endpoint: BTreeMap<Endpoint, u64>,
-    /// `GET /magicLink/{id}` requests, successful or not.
-    pub portal_page_loads: u64,
-    /// Portal page loads that consumed a valid link and opened a session.
-    pub portal_sessions_started: u64,
-    /// Portal page loads that served the failure page (used, expired or
-    /// unknown link).
-    pub portal_load_failures: u64,
-    /// Requests that an injected fault answered (or delayed) instead of the
-    /// normal handler; latency alone does not count.
-    pub faults_triggered: u64,
-    /// State changes the emulator made (organizations created or updated,
-    /// SSO connections and directories created, enabled or disabled, domains
-    /// added, verified, failed or deleted).
-    pub state_changes: u64,
-    /// Webhook deliveries per event type (e.g. `organization.sso_enabled`):
-    /// queued, attempts, acknowledged, given up, dropped.
-    pub webhooks_by_type: BTreeMap<String, WebhookCounts>,
+pub(crate) struct Counts {
+    pub(crate) token_requests: u64,
+    pub(crate) tokens_issued: u64,
+    pub(crate) links_minted: u64,
+    pub(crate) links_minted_by_organization: BTreeMap<String, u64>,
+    pub(crate) requests_seen: u64,
+    pub(crate) requests_by_endpoint: BTreeMap<Endpoint, u64>,
+    pub(crate) portal_page_loads: u64,
+    pub(crate) portal_sessions_started: u64,
+    pub(crate) portal_load_failures: u64,
+    pub(crate) faults_triggered: u64,
+    pub(crate) state_changes: u64,
 }
 
-impl Stats {
-    /// Links minted for one organization.
-    pub fn links_minted_for(&self, organization_id: &str) -> u64 {
-        self.links_minted_by_organization
-            .get(organization_id)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Requests seen for one endpoint kind.
-    pub fn requests(&self, endpoint: Endpoint) -> u64 {
-        self.requests_by_endpoint
-            .get(&endpoint)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Webhook delivery counters of one event type, e.g.
-    /// `"organization.sso_enabled"` (zeros if none was sent).
-    pub fn webhooks(&self, event_type: &str) -> WebhookCounts {
-        self.webhooks_by_type
-            .get(event_type)
-            .copied()
-            .unwrap_or_default()
-    }
-
-    /// Webhook delivery counters of all event types together.
-    pub fn webhook_totals(&self) -> WebhookCounts {
-        self.webhooks_by_type
-            .values()
-            .fold(WebhookCounts::default(), |sum, n| sum.plus(n))
-    }
-
-    /// Requests seen for all REST API endpoints together.
-    pub fn api_requests(&self) -> u64 {
-        self.requests_by_endpoint
-            .iter()
-            .filter(|(endpoint, _)| endpoint.is_api())
-            .map(|(_, count)| *count)
-            .sum()
-    }
-}
-
-/// The live counters behind [`Stats`].
+/// The live counters behind [`Stats`](crate::Stats).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    inner: std::sync::Mutex<Stats>,
+    inner: std::sync::Mutex<Counts>,
 }
 
 impl Counters {
-    fn update(&self, f: impl FnOnce(&mut Stats)) {
-        let mut stats = lock(&self.inner);
-        f(&mut stats);
+    fn update(&self, f: impl FnOnce(&mut Counts)) {
+        let mut counts = lock(&self.inner);
+        f(&mut counts);
     }
 
-    pub(crate) fn snapshot(&self) -> Stats {
+    pub(crate) fn snapshot(&self) -> Counts {
         lock(&self.inner).clone()
     }
 
@@ -237,12 +224,14 @@ mod tests {
         counters.request(Endpoint::GeneratePortalLink);
         counters.request(Endpoint::GeneratePortalLink);
         counters.link_minted("org_1");
-        let stats = counters.snapshot();
-        assert_eq!(stats.requests_seen, 3);
-        assert_eq!(stats.token_requests, 1);
-        assert_eq!(stats.requests(Endpoint::GeneratePortalLink), 2);
-        assert_eq!(stats.api_requests(), 2);
-        assert_eq!(stats.links_minted_for("org_1"), 1);
-        assert_eq!(stats.links_minted_for("org_2"), 0);
+        let counts = counters.snapshot();
+        assert_eq!(counts.requests_seen, 3);
+        assert_eq!(counts.token_requests, 1);
+        assert_eq!(
+            counts.requests_by_endpoint[&Endpoint::GeneratePortalLink],
+            2
+        );
+        assert_eq!(counts.links_minted_by_organization["org_1"], 1);
+        assert!(!counts.links_minted_by_organization.contains_key("org_2"));
     }
 }

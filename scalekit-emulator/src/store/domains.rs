@@ -12,13 +12,22 @@ use std::fmt;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::store::ids;
-use crate::store::timefmt::rfc3339;
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 
 /// The DNS TXT record host Scalekit asks admins to publish.
 pub(crate) const TXT_RECORD_KEY: &str = "scalekit-domain-verification";
-/// The only domain type the portal creates (SSO discovery domains).
+/// The domain type the portal creates (SSO discovery domains).
 pub(crate) const ORGANIZATION_DOMAIN: &str = "ORGANIZATION_DOMAIN";
+/// The domain type of email domains allowed to join the organization.
+pub(crate) const ALLOWED_EMAIL_DOMAIN: &str = "ALLOWED_EMAIL_DOMAIN";
+
+/// The domain type a name names, as a constant.
+pub(crate) fn domain_type(name: &str) -> Option<&'static str> {
+    [ORGANIZATION_DOMAIN, ALLOWED_EMAIL_DOMAIN]
+        .into_iter()
+        .find(|known| *known == name)
+}
 /// How portal-added domains are verified.
 pub(crate) const VERIFICATION_METHOD_DNS: &str = "DNS";
 /// The most domains one organization can hold.
@@ -63,7 +72,7 @@ pub(crate) struct Domain {
     pub(crate) environment_id: String,
     /// The domain name, lowercase, e.g. `acme.example`.
     pub(crate) name: String,
-    /// Always [`ORGANIZATION_DOMAIN`].
+    /// [`ORGANIZATION_DOMAIN`] or [`ALLOWED_EMAIL_DOMAIN`].
     pub(crate) domain_type: &'static str,
     /// Always [`TXT_RECORD_KEY`].
     pub(crate) txt_record_key: &'static str,

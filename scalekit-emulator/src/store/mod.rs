@@ -8,21 +8,20 @@
 //! dispatches them to the observers after releasing its locks (see
 //! [`changes`]).
 
+pub(crate) mod admin;
 pub(crate) mod changes;
 pub(crate) mod connections;
 pub(crate) mod counters;
 pub(crate) mod directories;
 pub(crate) mod domains;
 pub(crate) mod fault_queue;
-pub(crate) mod ids;
 pub(crate) mod locking;
+pub(crate) mod org_settings;
 pub(crate) mod organizations;
 pub(crate) mod parent_origins;
 pub(crate) mod portal_sessions;
-pub(crate) mod timefmt;
 pub(crate) mod tokens;
 
-use std::collections::BTreeMap;
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use crate::store::counters::Counters;
 use crate::store::domains::{Domain, VerificationOutcome, VerificationStatus};
 use crate::store::fault_queue::FaultQueue;
 use crate::store::locking::{lock, read, write};
-use crate::store::organizations::{Conflict, DomainRefusal, Organization, Organizations};
+use crate::store::organizations::{DomainRefusal, Organization, Organizations};
 use crate::store::parent_origins::{InvalidOrigin, ParentOrigins};
 use crate::store::portal_sessions::{MintedLink, PortalSessions, Session, SessionError};
 use crate::store::tokens::{TokenRejection, Tokens};
@@ -168,25 +167,6 @@ impl Store {
 
     // ---- organizations: changes ----
 
-    /// Creates an organization (`OrganizationCreated`).
-    pub(crate) fn create_organization(
-        &self,
-        display_name: String,
-        external_id: Option<String>,
-        metadata: BTreeMap<String, String>,
-    ) -> Result<Organization, Conflict> {
-        let created = {
-            let mut organizations = lock(&self.organizations);
-            let created = organizations
-                .create(display_name, external_id, metadata)?
-                .clone();
-            self.record(Change::OrganizationCreated(created.clone()));
-            created
-        };
-        self.feed.dispatch();
-        Ok(created)
-    }
-
     /// Sets feature toggles (`OrganizationUpdated`); `None` if unknown.
     pub(crate) fn update_features(
         &self,
@@ -254,15 +234,20 @@ impl Store {
         Some(updated)
     }
 
-    /// Adds a pending domain (`DomainCreated`).
-    pub(crate) fn add_domain(&self, id: &str, name: &str) -> Result<Domain, DomainError> {
+    /// Adds a pending domain of `domain_type` (`DomainCreated`).
+    pub(crate) fn add_domain(
+        &self,
+        id: &str,
+        name: &str,
+        domain_type: &'static str,
+    ) -> Result<Domain, DomainError> {
         let domain = {
             let mut organizations = lock(&self.organizations);
             let organization = organizations
                 .get_mut(id)
                 .ok_or(DomainError::UnknownOrganization)?;
             let domain = organization
-                .add_domain(&self.environment_id, name)
+                .add_domain(&self.environment_id, name, domain_type)
                 .map_err(DomainError::Refused)?
                 .clone();
             self.record(Change::DomainCreated(domain.clone()));

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 use crate::store::connections::Connection;
 use crate::store::directories::Directory;
 use crate::store::domains::{Domain, MAX_DOMAINS_PER_ORGANIZATION, normalize_domain_name};
-use crate::store::ids;
-use crate::store::timefmt::rfc3339;
+use crate::store::org_settings::{SessionPolicy, UserManagement};
 
 /// Feature name for single sign-on.
 pub(crate) const SSO: &str = "sso";
@@ -34,6 +35,21 @@ pub(crate) fn validate_id(id: &str) -> Result<(), String> {
         Err(format!(
             "invalid organization id {id:?}: must start with org_ and be 1 to 32 characters"
         ))
+    }
+}
+
+/// The longest display name, in characters.
+pub(crate) const MAX_DISPLAY_NAME: usize = 200;
+
+/// Checks a display name: 1 to [`MAX_DISPLAY_NAME`] characters, not only
+/// whitespace. The error is the message to answer with.
+pub(crate) fn validate_display_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.chars().count() > MAX_DISPLAY_NAME {
+        Err(format!(
+            "display_name must be between 1 and {MAX_DISPLAY_NAME} characters"
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -73,8 +89,9 @@ pub struct OrganizationInfo {
     pub metadata: BTreeMap<String, String>,
     /// Feature toggles as `(name, enabled)`, `sso` and `dir_sync` first.
     pub features: Vec<(String, bool)>,
-    /// Id of the organization's SSO connection (`conn_...`), stable for its
-    /// lifetime.
+    /// Id of the organization's SSO connection (`conn_...`), stable until
+    /// the connection is deleted through the API (the next one gets a new
+    /// id).
     pub sso_connection_id: String,
     /// Id of the organization's SCIM directory (`dir_...`), stable for its
     /// lifetime.
@@ -97,10 +114,18 @@ pub(crate) struct Organization {
     pub(crate) display_name: String,
     pub(crate) external_id: Option<String>,
     pub(crate) metadata: BTreeMap<String, String>,
+    /// A short unique name, if set.
+    pub(crate) slug: Option<String>,
+    /// The logo's URL, if set.
+    pub(crate) logo_url: Option<String>,
+    /// Where session timeouts come from.
+    pub(crate) session_policy: SessionPolicy,
+    /// The user limit.
+    pub(crate) user_management: UserManagement,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     features: Vec<(String, bool)>,
-    /// `conn_...`, stable.
+    /// `conn_...`, stable until the connection is deleted.
     pub(crate) connection_id: String,
     /// `"OIDC"` or `"SAML"`.
     pub(crate) connection_type: &'static str,
@@ -132,6 +157,10 @@ impl Organization {
             display_name,
             external_id,
             metadata,
+            slug: None,
+            logo_url: None,
+            session_policy: SessionPolicy::default(),
+            user_management: UserManagement::default(),
             create_time: now,
             update_time: now,
             features: vec![(SSO.to_owned(), false), (DIR_SYNC.to_owned(), false)],
@@ -190,6 +219,7 @@ impl Organization {
         &mut self,
         environment_id: &str,
         name: &str,
+        domain_type: &'static str,
     ) -> Result<&Domain, DomainRefusal> {
         let name = normalize_domain_name(name).map_err(DomainRefusal::Invalid)?;
         if self.domains.iter().any(|d| d.name == name) {
@@ -198,8 +228,9 @@ impl Organization {
         if self.domains.len() >= MAX_DOMAINS_PER_ORGANIZATION {
             return Err(DomainRefusal::TooMany);
         }
-        self.domains
-            .push(Domain::new(&self.id, environment_id, name));
+        let mut domain = Domain::new(&self.id, environment_id, name);
+        domain.domain_type = domain_type;
+        self.domains.push(domain);
         Ok(&self.domains[self.domains.len() - 1])
     }
 
@@ -212,6 +243,34 @@ impl Organization {
     pub(crate) fn remove_domain(&mut self, domain_id: &str) -> Option<Domain> {
         let index = self.domains.iter().position(|d| d.id == domain_id)?;
         Some(self.domains.remove(index))
+    }
+
+    /// Forgets the SSO connection: the next one gets a fresh id, and the
+    /// `sso` feature is off. Returns the connection as it was.
+    pub(crate) fn remove_connection(&mut self) -> Option<Connection> {
+        let removed = self.connection.take()?;
+        self.connection_id = ids::prefixed_digits("conn_", 17);
+        self.set_feature(SSO, false);
+        Some(removed)
+    }
+
+    /// Marks the organization changed now.
+    pub(crate) fn touch(&mut self) {
+        self.update_time = OffsetDateTime::now_utc();
+    }
+
+    /// Whether `query` (lowercase) occurs in its display name, id,
+    /// external id or slug, ignoring case.
+    pub(crate) fn matches(&self, query: &str) -> bool {
+        [
+            Some(self.display_name.as_str()),
+            Some(self.id.as_str()),
+            self.external_id.as_deref(),
+            self.slug.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|field| field.to_lowercase().contains(query))
     }
 
     /// Whether a feature is enabled.
@@ -261,8 +320,16 @@ impl Organization {
             "metadata": self.metadata,
             "settings": { "features": features },
         });
-        if let (Some(external_id), Some(map)) = (&self.external_id, object.as_object_mut()) {
-            map.insert("external_id".to_owned(), json!(external_id));
+        if let Some(map) = object.as_object_mut() {
+            for (key, value) in [
+                ("external_id", &self.external_id),
+                ("slug", &self.slug),
+                ("logo_url", &self.logo_url),
+            ] {
+                if let Some(value) = value {
+                    map.insert(key.to_owned(), json!(value));
+                }
+            }
         }
         object
     }
@@ -315,7 +382,7 @@ impl Organizations {
         display_name: String,
         external_id: Option<String>,
         metadata: BTreeMap<String, String>,
-    ) -> Result<&Organization, Conflict> {
+    ) -> Result<&mut Organization, Conflict> {
         let id = loop {
             let candidate = ids::prefixed_digits("org_", 17);
             if self.get(&candidate).is_none() {
@@ -333,7 +400,14 @@ impl Organizations {
             connection_type,
         );
         self.insert(organization)?;
-        Ok(&self.organizations[self.organizations.len() - 1])
+        let last = self.organizations.len() - 1;
+        Ok(&mut self.organizations[last])
+    }
+
+    /// Removes an organization, with everything it holds.
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Organization> {
+        let index = self.organizations.iter().position(|o| o.id == id)?;
+        Some(self.organizations.remove(index))
     }
 
     /// Alternates OIDC and SAML so both shapes show up in demos.
@@ -383,6 +457,15 @@ mod tests {
         assert!(validate_id(&format!("org_{}", "1".repeat(29))).is_err());
         assert!(validate_id("acme").is_err());
         assert!(validate_id("").is_err());
+    }
+
+    #[test]
+    fn validates_display_names() {
+        assert!(validate_display_name("Acme").is_ok());
+        assert!(validate_display_name(&"a".repeat(MAX_DISPLAY_NAME)).is_ok());
+        assert!(validate_display_name(&"a".repeat(MAX_DISPLAY_NAME + 1)).is_err());
+        assert!(validate_display_name("   ").is_err());
+        assert!(validate_display_name("").is_err());
     }
 
     #[test]

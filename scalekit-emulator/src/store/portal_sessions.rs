@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::store::ids;
-use crate::store::timefmt;
+use crate::format::ids;
+use crate::format::timefmt;
 
 /// A freshly minted link, as `PUT .../portal_links` reports it.
 #[derive(Debug, Clone)]
@@ -98,6 +98,12 @@ impl PortalSessions {
             },
         );
         link
+    }
+
+    /// Ends every link and session of an organization.
+    pub(crate) fn forget_organization(&mut self, organization_id: &str) {
+        self.links
+            .retain(|_, record| record.organization_id != organization_id);
     }
 
     /// Loads a link: the first load of an unexpired link opens a session;

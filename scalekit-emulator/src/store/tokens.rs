@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::store::ids;
+use crate::format::ids;
 
 /// Why a bearer token was refused; [`message`](Self::message) is the error
 /// text.

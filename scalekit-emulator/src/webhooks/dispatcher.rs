@@ -12,12 +12,12 @@ use tokio::time::Instant;
 use super::endpoint::EndpointUrl;
 use super::envelope::{Envelope, Event};
 use super::faults::{DeliveryFault, DeliveryFaults};
-use super::ids;
 use super::log::DeliveryLog;
 use super::schedule::RetrySchedule;
 use super::secret::WebhookSecret;
 use super::transport::Transport;
 use super::worker::{Job, Worker};
+use crate::format::ids;
 
 /// Default deadline of one attempt (connect, send, answer's head).
 pub(crate) const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);

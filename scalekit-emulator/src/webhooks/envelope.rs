@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData, format_time};
-use super::ids;
+use super::event_data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
+use crate::format::ids;
+use crate::format::timefmt::rfc3339;
 
 /// One state change worth telling the app about, with its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +19,16 @@ pub(crate) enum Event {
     OrganizationCreated(OrganizationData),
     /// `organization.updated`.
     OrganizationUpdated(OrganizationData),
+    /// `organization.deleted` (`data` carries `deleted_at`).
+    OrganizationDeleted(OrganizationData),
     /// `organization.sso_created`: the organization's first connection.
     SsoCreated(ConnectionData),
     /// `organization.sso_enabled`.
     SsoEnabled(ConnectionData),
     /// `organization.sso_disabled`.
     SsoDisabled(ConnectionData),
+    /// `organization.sso_deleted`.
+    SsoDeleted(ConnectionData),
     /// `organization.directory_enabled`.
     DirectoryEnabled(DirectoryData),
     /// `organization.directory_disabled`.
@@ -44,9 +49,11 @@ impl Event {
         match self {
             Self::OrganizationCreated(_) => "organization.created",
             Self::OrganizationUpdated(_) => "organization.updated",
+            Self::OrganizationDeleted(_) => "organization.deleted",
             Self::SsoCreated(_) => "organization.sso_created",
             Self::SsoEnabled(_) => "organization.sso_enabled",
             Self::SsoDisabled(_) => "organization.sso_disabled",
+            Self::SsoDeleted(_) => "organization.sso_deleted",
             Self::DirectoryEnabled(_) => "organization.directory_enabled",
             Self::DirectoryDisabled(_) => "organization.directory_disabled",
             Self::DomainCreated(_) => "organization.domain_created",
@@ -59,7 +66,10 @@ impl Event {
     /// The `object` field: the kind of record that changed.
     fn object(&self) -> &'static str {
         match self {
-            Self::SsoCreated(_) | Self::SsoEnabled(_) | Self::SsoDisabled(_) => "Connection",
+            Self::SsoCreated(_)
+            | Self::SsoEnabled(_)
+            | Self::SsoDisabled(_)
+            | Self::SsoDeleted(_) => "Connection",
             Self::DirectoryEnabled(_) | Self::DirectoryDisabled(_) => "Directory",
             _ => "Organization",
         }
@@ -70,9 +80,11 @@ impl Event {
         match self {
             Self::OrganizationCreated(_) => "Organization Created",
             Self::OrganizationUpdated(_) => "Organization Updated",
+            Self::OrganizationDeleted(_) => "Organization Deleted",
             Self::SsoCreated(_) => "SSO Connection Created",
             Self::SsoEnabled(_) => "SSO Connection Enabled",
             Self::SsoDisabled(_) => "SSO Connection Disabled",
+            Self::SsoDeleted(_) => "SSO Connection Deleted",
             Self::DirectoryEnabled(_) => "Directory Enabled",
             Self::DirectoryDisabled(_) => "Directory Disabled",
             Self::DomainCreated(_) => "Organization Domain Created",
@@ -85,10 +97,13 @@ impl Event {
     /// The organization the event is about.
     pub(crate) fn organization_id(&self) -> &str {
         match self {
-            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => {
-                o.0["id"].as_str().unwrap_or_default()
-            }
-            Self::SsoCreated(c) | Self::SsoEnabled(c) | Self::SsoDisabled(c) => &c.organization_id,
+            Self::OrganizationCreated(o)
+            | Self::OrganizationUpdated(o)
+            | Self::OrganizationDeleted(o) => o.0["id"].as_str().unwrap_or_default(),
+            Self::SsoCreated(c)
+            | Self::SsoEnabled(c)
+            | Self::SsoDisabled(c)
+            | Self::SsoDeleted(c) => &c.organization_id,
             Self::DirectoryEnabled(d) | Self::DirectoryDisabled(d) => &d.organization_id,
             Self::DomainCreated(d)
             | Self::DomainVerificationSucceeded(d)
@@ -100,8 +115,10 @@ impl Event {
     /// The `data` field.
     fn data(&self, environment_id: &str) -> Value {
         let value = match self {
-            Self::OrganizationCreated(o) | Self::OrganizationUpdated(o) => Ok(o.0.clone()),
-            Self::SsoCreated(c) => serde_json::to_value(ConnectionData {
+            Self::OrganizationCreated(o)
+            | Self::OrganizationUpdated(o)
+            | Self::OrganizationDeleted(o) => Ok(o.0.clone()),
+            Self::SsoCreated(c) | Self::SsoDeleted(c) => serde_json::to_value(ConnectionData {
                 enabled: None,
                 status: None,
                 ..c.clone()
@@ -161,7 +178,7 @@ impl Envelope {
             event_type: event.event_type(),
             object: event.object(),
             environment_id,
-            occurred_at: format_time(occurred_at),
+            occurred_at: rfc3339(occurred_at),
             organization_id: event.organization_id(),
             data: event.data(environment_id),
             display_name: event.display_name(),
@@ -180,7 +197,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::webhooks::event_data::samples::{connection, directory, domain, organization};
+    use crate::webhooks::event_data::samples::{
+        connection, deleted_organization, directory, domain, organization,
+    };
 
     const REFERENCE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -204,7 +223,9 @@ mod tests {
         vec![
             Event::OrganizationCreated(organization()),
             Event::OrganizationUpdated(organization()),
+            Event::OrganizationDeleted(deleted_organization()),
             Event::SsoCreated(connection(false)),
+            Event::SsoDeleted(connection(false)),
             Event::SsoEnabled(connection(true)),
             Event::SsoDisabled(connection(false)),
             Event::DirectoryEnabled(directory(true)),

@@ -1,10 +1,11 @@
 //! The records the events carry in `data`, as the reference documents
-//! them per type, and the time format they use.
+//! them per type (times as [`rfc3339`] writes them).
 
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+
+use crate::format::timefmt::rfc3339;
 
 /// An SSO connection, as the `organization.sso_*` events carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,29 +69,16 @@ pub(crate) struct DomainData {
     pub(crate) updated_at: OffsetDateTime,
 }
 
-/// An organization, as the `organization.created|updated` events carry it:
-/// the same JSON object the REST API answers for it (`id`, `display_name`,
-/// `external_id`, `region_code`, `create_time`, `update_time`, `metadata`,
-/// `settings.features`).
+/// An organization, as the `organization.created|updated|deleted` events
+/// carry it: the same JSON object the REST API answers for it (`id`,
+/// `display_name`, `external_id`, `region_code`, `create_time`,
+/// `update_time`, `metadata`, `settings.features`), plus `deleted_at` when
+/// deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OrganizationData(pub(crate) Value);
 
-/// RFC 3339 in UTC with six fraction digits, as Scalekit writes times.
-pub(crate) fn format_time(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    let micros = utc
-        .replace_nanosecond(utc.nanosecond() / 1000 * 1000)
-        .unwrap_or(utc);
-    let text = micros.format(&Rfc3339).unwrap_or_default();
-    // `Rfc3339` drops trailing zero fraction digits; pad to microseconds.
-    match text.strip_suffix('Z').and_then(|t| t.split_once('.')) {
-        Some((seconds, fraction)) => format!("{seconds}.{fraction:0<6}Z"),
-        None => text.replace('Z', ".000000Z"),
-    }
-}
-
 fn serialize_time<S: serde::Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_time(*at))
+    s.serialize_str(&rfc3339(*at))
 }
 
 #[cfg(test)]
@@ -138,8 +126,14 @@ pub(crate) mod samples {
         }
     }
 
+    pub(crate) fn deleted_organization() -> OrganizationData {
+        let mut data = organization();
+        data.0["deleted_at"] = rfc3339(OffsetDateTime::now_utc()).into();
+        data
+    }
+
     pub(crate) fn organization() -> OrganizationData {
-        let now = format_time(OffsetDateTime::now_utc());
+        let now = rfc3339(OffsetDateTime::now_utc());
         OrganizationData(json!({
             "id": ORG,
             "display_name": "AcmeCorp",
@@ -153,23 +147,5 @@ pub(crate) mod samples {
                 {"name": "dir_sync", "enabled": false},
             ]},
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn times_have_six_fraction_digits_in_utc() {
-        assert_eq!(
-            format_time(datetime!(2025-10-14 11:29:27.0989 +02:00)),
-            "2025-10-14T09:29:27.098900Z"
-        );
-        assert_eq!(
-            format_time(datetime!(2025-10-14 09:29:27 UTC)),
-            "2025-10-14T09:29:27.000000Z"
-        );
     }
 }

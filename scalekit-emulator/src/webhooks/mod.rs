@@ -17,7 +17,6 @@ mod endpoint;
 mod envelope;
 mod event_data;
 mod faults;
-mod ids;
 mod log;
 mod schedule;
 mod secret;

@@ -7,7 +7,7 @@ pub mod https;
 pub mod sdk;
 pub mod webhooks;
 
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, Method, Response, StatusCode};
 use scalekit_emulator::Emulator;
 use serde_json::{Value, json};
 
@@ -154,4 +154,26 @@ pub async fn toggle(
         .send()
         .await
         .unwrap()
+}
+
+/// An authenticated call with an optional JSON body.
+pub async fn call(
+    emu: &Emulator,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Response {
+    let request = http().request(method, emu.url(path)).bearer_auth(token);
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+/// Asserts the status and returns the JSON body.
+pub async fn ok_json(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    response.json().await.unwrap()
 }

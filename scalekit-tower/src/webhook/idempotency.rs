@@ -1,10 +1,38 @@
-//! Deduplicating deliveries by `webhook-id`: the store the service asks.
+//! Deduplicating deliveries by `webhook-id`: the store the service asks, and
+//! the retention rule every store keeps.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// The error an [`IdempotencyStore`] may fail with (its database is down...).
+use super::verifier::DEFAULT_TOLERANCE;
+
+/// The error an [`IdempotencyStore`] may fail with (its database is down,
+/// slow past its deadline, or full). The service answers 503 to a delivery
+/// it could not claim, so Scalekit retries it later.
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long after it was handled a signed delivery can still be replayed
+/// byte for byte: its timestamp may be [`DEFAULT_TOLERANCE`] old when it is
+/// handled and is accepted until [`DEFAULT_TOLERANCE`] after it, plus a minute
+/// of clock skew between the replicas (11 minutes). A store that forgets a
+/// handled id sooner lets a replay run the handler again; every store's
+/// retention is at least this.
+pub const REPLAY_WINDOW: Duration =
+    Duration::from_secs(2 * DEFAULT_TOLERANCE.as_secs() + MAX_CLOCK_SKEW.as_secs());
+
+/// The clock skew between replicas [`REPLAY_WINDOW`] allows for.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// How long the stores remember a handled `webhook-id` by default: longer
+/// than Scalekit's retry schedule (about 22 minutes) and than
+/// [`REPLAY_WINDOW`].
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
+
+/// How long a claim whose handler never finished (its request was cancelled,
+/// its replica died) blocks redeliveries by default: then another caller may
+/// take it over.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(2 * 60);
 
 /// The answer of [`IdempotencyStore::claim`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +56,24 @@ pub enum Claim {
 /// [`complete`](Self::complete) (later claims answer [`Claim::Done`]); on
 /// failure [`release`](Self::release) (the sender's retry claims it again).
 ///
-/// [`MemoryIdempotencyStore`](super::MemoryIdempotencyStore) is the default
-/// and works within one process. An app with several replicas implements this
-/// trait over its own database, for example a table keyed by `webhook_id` with
-/// a state (`in_flight` / `done`) and a claim time:
+/// Every store keeps the same rules, checked by one conformance suite
+/// (`scalekit-tower-stores`' tests run it against memory, PostgreSQL and
+/// Redis):
 ///
-/// - `claim`: insert `(id, in_flight, now)`; on conflict take the row over only
-///   if it is `in_flight` and older than a lease (a replica that died while
-///   handling it), and answer from the row's state otherwise;
-/// - `complete`: set the state to `done`; `release`: delete the `in_flight` row;
-/// - delete `done` rows after a retention longer than Scalekit's retry window
-///   (about 22 minutes).
+/// - a claim is one atomic step: of many concurrent claims of one id, exactly
+///   one answers [`Claim::Claimed`];
+/// - an `in_flight` claim is never forgotten while its lease runs; once the
+///   lease ([`DEFAULT_LEASE`]) is over, the next claim takes it over (a replica
+///   that died mid-handler must not block the event for the rest of the retry
+///   window);
+/// - a `done` id is remembered at least [`REPLAY_WINDOW`] (by default
+///   [`DEFAULT_RETENTION`]); a store that cannot hold more ids answers an
+///   error (503, the sender retries) rather than forget one early;
+/// - a store that cannot answer within its deadline answers an error.
+///
+/// [`MemoryIdempotencyStore`](super::MemoryIdempotencyStore) is the default
+/// and works within one process; the `scalekit-tower-stores` crate has the
+/// same store on PostgreSQL and on Redis for several replicas.
 ///
 /// For exactly-once effects, also write the handler's effect and the seen mark
 /// in one transaction inside the handler: the store keeps duplicates from
@@ -52,7 +87,7 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     fn complete(&self, webhook_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Gives up the claim on `webhook_id`: the handler failed, the next
-    /// delivery of it runs the handler again.
+    /// delivery of it runs the handler again. A `done` id stays done.
     fn release(&self, webhook_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

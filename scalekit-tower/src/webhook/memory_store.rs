@@ -7,30 +7,26 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::idempotency::{Claim, IdempotencyStore, StoreError};
+use super::idempotency::{Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError};
 
-/// How many `webhook-id`s the default store remembers.
-pub const DEFAULT_CAPACITY: usize = 10_000;
-/// How long the default store remembers a `webhook-id`: longer than
-/// Scalekit's retry schedule (about 22 minutes).
-pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
-/// How long a claim whose handler never finished (its request was cancelled)
-/// blocks redeliveries in the default store.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(2 * 60);
+/// How many `webhook-id`s the default store can hold inside their retention.
+pub const DEFAULT_CAPACITY: usize = 100_000;
 
 /// An [`IdempotencyStore`] in this process's memory.
 ///
 /// **Per process**: with several replicas behind a load balancer, a retry may
-/// reach another replica, which has not seen it; implement
-/// [`IdempotencyStore`] over the app's database there.
+/// reach another replica, which has not seen it; use a shared store there
+/// (`scalekit-tower-stores` has PostgreSQL and Redis ones).
 ///
-/// Bounded by count and by age: it remembers at most
-/// [`with_capacity`](Self::with_capacity) ids (default 10 000; the oldest
-/// claims are forgotten first) for at most
-/// [`with_retention`](Self::with_retention) after their claim (default 1
-/// hour). A claim whose handler never finished expires after
-/// [`with_lease`](Self::with_lease) (default 2 minutes). Clones share the
-/// same memory.
+/// Bounded by age, never by forgetting: a handled id is remembered for
+/// [`with_retention`](Self::with_retention) after it was handled (default 1
+/// hour, more than a signed delivery can be replayed), a claim whose handler
+/// never finished for [`with_lease`](Self::with_lease) (default 2 minutes),
+/// then the next claim may take it over. When it holds
+/// [`with_capacity`](Self::with_capacity) ids (default 100,000), none of them
+/// expired, a claim of a new id fails with [`MemoryStoreFull`] (the service
+/// answers 503 and Scalekit retries) rather than forget one a replay could
+/// still reach. Clones share the same memory.
 ///
 /// ```
 /// use scalekit_tower::webhook::{Claim, IdempotencyStore, MemoryIdempotencyStore};
@@ -52,18 +48,32 @@ pub struct MemoryIdempotencyStore {
     lease: Duration,
 }
 
+/// Why [`MemoryIdempotencyStore`] refused a claim: it holds as many ids as
+/// its capacity, none of them past its retention or lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the in-memory idempotency store holds {capacity} webhook ids still inside their retention; \
+     refusing a new one rather than forgetting one (raise `with_capacity` or use a shared store)"
+)]
+pub struct MemoryStoreFull {
+    /// The store's capacity.
+    pub capacity: usize,
+}
+
 #[derive(Default)]
 struct State {
     entries: HashMap<Arc<str>, Entry>,
-    /// Claims in time order. An element whose generation no longer matches
-    /// its entry is stale (the id was released or claimed again since).
+    /// Entries by the time they were last claimed or completed, oldest first.
+    /// An element whose generation no longer matches its entry is stale (the
+    /// id was released, completed or claimed again since).
     order: VecDeque<(Arc<str>, u64)>,
     next_generation: u64,
 }
 
 struct Entry {
     generation: u64,
-    claimed_at: Instant,
+    /// When it was claimed (in flight) or completed (done).
+    since: Instant,
     done: bool,
 }
 
@@ -78,7 +88,8 @@ impl MemoryIdempotencyStore {
         }
     }
 
-    /// Remembers at most `capacity` ids (at least 1).
+    /// Holds at most `capacity` ids (at least 1); past it, claims of new
+    /// ids fail until old ones expire.
     ///
     /// ```
     /// use scalekit_tower::webhook::MemoryIdempotencyStore;
@@ -92,7 +103,9 @@ impl MemoryIdempotencyStore {
         self
     }
 
-    /// Forgets an id this long after its claim.
+    /// Forgets a handled id this long after it was handled. Keep it at least
+    /// [`REPLAY_WINDOW`](super::REPLAY_WINDOW): sooner, a replay of the
+    /// same signed bytes would run the handler again.
     ///
     /// ```
     /// use std::time::Duration;
@@ -123,6 +136,11 @@ impl MemoryIdempotencyStore {
         self
     }
 
+    /// How long it remembers a handled id.
+    pub fn retention(&self) -> Duration {
+        self.retention
+    }
+
     /// How many ids it remembers now (claimed or done).
     pub fn len(&self) -> usize {
         self.lock().entries.len()
@@ -139,34 +157,40 @@ impl MemoryIdempotencyStore {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn claim_now(&self, webhook_id: &str) -> Claim {
+    fn claim_now(&self, webhook_id: &str) -> Result<Claim, MemoryStoreFull> {
         let now = Instant::now();
         let mut state = self.lock();
-        state.evict(now, self.capacity, self.retention);
-        if let Some(entry) = state.entries.get(webhook_id) {
-            if entry.done {
-                return Claim::Done;
+        state.expire(now, self.retention, self.lease);
+        match state.entries.get(webhook_id) {
+            Some(entry) if entry.done => return Ok(Claim::Done),
+            Some(entry) if now.saturating_duration_since(entry.since) < self.lease => {
+                return Ok(Claim::InFlight);
             }
-            if now.saturating_duration_since(entry.claimed_at) < self.lease {
-                return Claim::InFlight;
+            // A claim past its lease: its handler died; take it over.
+            Some(_) => {}
+            None if state.entries.len() >= self.capacity => {
+                return Err(MemoryStoreFull {
+                    capacity: self.capacity,
+                });
             }
+            None => {}
         }
-        state.insert(webhook_id, now, false);
-        state.evict(now, self.capacity, self.retention);
-        Claim::Claimed
+        state.stamp(webhook_id, now, false);
+        Ok(Claim::Claimed)
     }
 
-    fn complete_now(&self, webhook_id: &str) {
+    fn complete_now(&self, webhook_id: &str) -> Result<(), MemoryStoreFull> {
         let now = Instant::now();
         let mut state = self.lock();
-        match state.entries.get_mut(webhook_id) {
-            Some(entry) => entry.done = true,
-            // Forgotten while the handler ran (capacity): remember it again.
-            None => {
-                state.insert(webhook_id, now, true);
-                state.evict(now, self.capacity, self.retention);
-            }
+        state.expire(now, self.retention, self.lease);
+        if !state.entries.contains_key(webhook_id) && state.entries.len() >= self.capacity {
+            return Err(MemoryStoreFull {
+                capacity: self.capacity,
+            });
         }
+        // Also when the claim expired while the handler ran: remember it.
+        state.stamp(webhook_id, now, true);
+        Ok(())
     }
 
     fn release_now(&self, webhook_id: &str) {
@@ -182,7 +206,8 @@ impl MemoryIdempotencyStore {
 }
 
 impl State {
-    fn insert(&mut self, webhook_id: &str, now: Instant, done: bool) {
+    /// Records `webhook_id` as claimed or done at `now`.
+    fn stamp(&mut self, webhook_id: &str, now: Instant, done: bool) {
         let generation = self.next_generation;
         self.next_generation += 1;
         let key: Arc<str> = Arc::from(webhook_id);
@@ -190,30 +215,42 @@ impl State {
             Arc::clone(&key),
             Entry {
                 generation,
-                claimed_at: now,
+                since: now,
                 done,
             },
         );
         self.order.push_back((key, generation));
+        // Stale elements come from releases and completions; dropping them
+        // when they outnumber the entries keeps `order` within twice the
+        // entries, in amortized constant time.
+        if self.order.len() > 2 * self.entries.len() + 64 {
+            let entries = &self.entries;
+            self.order.retain(|(key, generation)| {
+                entries
+                    .get(key)
+                    .is_some_and(|entry| entry.generation == *generation)
+            });
+        }
     }
 
-    /// Drops claims from the oldest while there are more than `capacity` or
-    /// the oldest is past `retention`. `order` never holds more than
-    /// `capacity` elements, and every entry has one, so both stay bounded.
-    fn evict(&mut self, now: Instant, capacity: usize, retention: Duration) {
+    /// Drops, oldest first, done ids past `retention` and claims past
+    /// `lease`; stops at the first that is still live, so it never drops an
+    /// id a replay could reach or a claim whose handler may still run.
+    fn expire(&mut self, now: Instant, retention: Duration, lease: Duration) {
         while let Some((key, generation)) = self.order.front() {
             let live = self
                 .entries
                 .get(key)
                 .filter(|entry| entry.generation == *generation);
-            let expired = live
-                .is_none_or(|entry| now.saturating_duration_since(entry.claimed_at) >= retention);
-            if !expired && self.order.len() <= capacity {
+            let expired = live.is_none_or(|entry| {
+                let keep = if entry.done { retention } else { lease };
+                now.saturating_duration_since(entry.since) >= keep
+            });
+            if !expired {
                 break;
             }
             let is_live = live.is_some();
-            let popped = self.order.pop_front();
-            if let (Some((key, _)), true) = (popped, is_live) {
+            if let (Some((key, _)), true) = (self.order.pop_front(), is_live) {
                 self.entries.remove(&key);
             }
         }
@@ -239,12 +276,11 @@ impl fmt::Debug for MemoryIdempotencyStore {
 
 impl IdempotencyStore for MemoryIdempotencyStore {
     async fn claim(&self, webhook_id: &str) -> Result<Claim, StoreError> {
-        Ok(self.claim_now(webhook_id))
+        Ok(self.claim_now(webhook_id)?)
     }
 
     async fn complete(&self, webhook_id: &str) -> Result<(), StoreError> {
-        self.complete_now(webhook_id);
-        Ok(())
+        Ok(self.complete_now(webhook_id)?)
     }
 
     async fn release(&self, webhook_id: &str) -> Result<(), StoreError> {
@@ -256,35 +292,75 @@ impl IdempotencyStore for MemoryIdempotencyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::webhook::REPLAY_WINDOW;
 
     #[test]
     fn a_released_claim_can_be_claimed_again() {
         let store = MemoryIdempotencyStore::new();
-        assert_eq!(store.claim_now("a"), Claim::Claimed);
+        assert_eq!(store.claim_now("a"), Ok(Claim::Claimed));
         store.release_now("a");
-        assert_eq!(store.claim_now("a"), Claim::Claimed);
-        store.complete_now("a");
+        assert_eq!(store.claim_now("a"), Ok(Claim::Claimed));
+        store.complete_now("a").unwrap();
         store.release_now("a");
-        assert_eq!(store.claim_now("a"), Claim::Done);
+        assert_eq!(store.claim_now("a"), Ok(Claim::Done));
     }
 
     #[test]
-    fn capacity_bounds_ids_and_order_even_with_releases() {
+    fn a_full_store_refuses_new_ids_and_forgets_none() {
         let store = MemoryIdempotencyStore::new().with_capacity(3);
-        for round in 0..50 {
-            let id = format!("id-{round}");
-            assert_eq!(store.claim_now(&id), Claim::Claimed);
-            if round % 2 == 0 {
-                store.release_now(&id);
-                assert_eq!(store.claim_now(&id), Claim::Claimed);
-            }
-            store.complete_now(&id);
-            let state = store.lock();
-            assert!(state.entries.len() <= 3 && state.order.len() <= 3);
+        for id in ["done-1", "done-2"] {
+            assert_eq!(store.claim_now(id), Ok(Claim::Claimed));
+            store.complete_now(id).unwrap();
         }
-        // The newest are remembered, the oldest forgotten.
-        assert_eq!(store.claim_now("id-49"), Claim::Done);
-        assert_eq!(store.claim_now("id-0"), Claim::Claimed);
+        assert_eq!(store.claim_now("running"), Ok(Claim::Claimed));
+        assert_eq!(
+            store.claim_now("new"),
+            Err(MemoryStoreFull { capacity: 3 }),
+            "full: refused, not evicted"
+        );
+        // What it holds still answers: no replay, no concurrent duplicate.
+        assert_eq!(store.claim_now("done-1"), Ok(Claim::Done));
+        assert_eq!(store.claim_now("running"), Ok(Claim::InFlight));
+        // A release frees room.
+        store.release_now("running");
+        assert_eq!(store.claim_now("new"), Ok(Claim::Claimed));
+    }
+
+    #[test]
+    fn order_stays_bounded_through_releases_and_completions() {
+        let store = MemoryIdempotencyStore::new().with_capacity(10);
+        for round in 0..10_000 {
+            let id = format!("id-{}", round % 5);
+            if store.claim_now(&id) == Ok(Claim::Claimed) {
+                if round % 2 == 0 {
+                    store.release_now(&id);
+                } else {
+                    store.complete_now(&id).unwrap();
+                }
+            }
+            let state = store.lock();
+            assert!(state.entries.len() <= 10);
+            assert!(state.order.len() <= 2 * state.entries.len() + 65);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_handled_id_outlives_the_replay_window_and_a_flood_of_others() {
+        let store = MemoryIdempotencyStore::new().with_capacity(1_000);
+        assert!(store.retention() >= REPLAY_WINDOW);
+        assert_eq!(store.claim_now("handled"), Ok(Claim::Claimed));
+        store.complete_now("handled").unwrap();
+        let mut refused = 0;
+        for n in 0..10_000 {
+            match store.claim_now(&format!("other-{n}")) {
+                Ok(Claim::Claimed) => store.complete_now(&format!("other-{n}")).unwrap(),
+                Ok(other) => panic!("a new id answered {other:?}"),
+                Err(MemoryStoreFull { .. }) => refused += 1,
+            }
+        }
+        assert_eq!(refused, 10_000 - 999);
+        tokio::time::advance(REPLAY_WINDOW).await;
+        assert_eq!(store.claim_now("handled"), Ok(Claim::Done));
     }
 
     #[tokio::test(start_paused = true)]
@@ -292,18 +368,36 @@ mod tests {
         let store = MemoryIdempotencyStore::new()
             .with_retention(Duration::from_secs(600))
             .with_lease(Duration::from_secs(60));
-        assert_eq!(store.claim_now("done"), Claim::Claimed);
-        store.complete_now("done");
-        assert_eq!(store.claim_now("stuck"), Claim::Claimed);
+        assert_eq!(store.claim_now("done"), Ok(Claim::Claimed));
+        store.complete_now("done").unwrap();
+        assert_eq!(store.claim_now("stuck"), Ok(Claim::Claimed));
 
         tokio::time::advance(Duration::from_secs(59)).await;
-        assert_eq!(store.claim_now("stuck"), Claim::InFlight);
+        assert_eq!(store.claim_now("stuck"), Ok(Claim::InFlight));
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(store.claim_now("stuck"), Claim::Claimed);
-        assert_eq!(store.claim_now("done"), Claim::Done);
+        assert_eq!(store.claim_now("stuck"), Ok(Claim::Claimed));
+        assert_eq!(store.claim_now("done"), Ok(Claim::Done));
 
         tokio::time::advance(Duration::from_secs(600)).await;
-        assert_eq!(store.claim_now("done"), Claim::Claimed);
-        assert_eq!(store.len(), 1);
+        assert_eq!(store.claim_now("done"), Ok(Claim::Claimed));
+        assert_eq!(
+            store.len(),
+            1,
+            "the taken-over claim expired with its lease"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_takes_new_ids_again_once_old_ones_expire() {
+        let store = MemoryIdempotencyStore::new()
+            .with_capacity(2)
+            .with_retention(Duration::from_secs(600));
+        for id in ["a", "b"] {
+            store.claim_now(id).unwrap();
+            store.complete_now(id).unwrap();
+        }
+        assert!(store.claim_now("c").is_err());
+        tokio::time::advance(Duration::from_secs(600)).await;
+        assert_eq!(store.claim_now("c"), Ok(Claim::Claimed));
     }
 }

@@ -77,10 +77,10 @@ mod verifier;
 pub use data::{ConnectionData, DirectoryData, DomainData, OrganizationData};
 pub use error::WebhookError;
 pub use event::{EventData, WebhookEvent, parse_event_time};
-pub use idempotency::{Claim, IdempotencyStore, StoreError};
-pub use memory_store::{
-    DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, MemoryIdempotencyStore,
+pub use idempotency::{
+    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, REPLAY_WINDOW, StoreError,
 };
+pub use memory_store::{DEFAULT_CAPACITY, MemoryIdempotencyStore, MemoryStoreFull};
 pub use secret::{ENV_WEBHOOK_SECRET, SECRET_PREFIX, WebhookSecret, WebhookSecretError};
 pub use service::{WebhookHandler, WebhookService};
 pub use signature::{

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use tower_service::Service;
@@ -58,7 +59,8 @@ where
 /// | bad signature, timestamp outside the tolerance | 401 |
 /// | body over the cap | 413 |
 /// | the same delivery is being handled right now | 409 |
-/// | handler `Err`, store failure | 500 (the delivery is not marked seen) |
+/// | the store cannot claim it (down, slow, full) | 503 with `Retry-After` (nothing ran) |
+/// | handler `Err` | 500 (the delivery is not marked seen) |
 ///
 /// Refusals answer `{"error": "<code>", "message": "<what to fix>"}` with no
 /// secret and no internal detail; the details go to the `tracing` log with
@@ -205,7 +207,7 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             Err(error) => {
                 tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
                     "idempotency store failed to claim a Scalekit webhook delivery");
-                return processing_failed();
+                return store_unavailable();
             }
         }
         match self.handler.handle(event).await {
@@ -231,6 +233,20 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             }
         }
     }
+}
+
+/// The store could not claim the delivery (down, slow, full): nothing ran,
+/// nothing is marked; 503 so the sender retries it later.
+fn store_unavailable() -> Response<String> {
+    let mut response = refusal(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "store_unavailable",
+        "The delivery could not be recorded; retry later.",
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("30"));
+    response
 }
 
 fn processing_failed() -> Response<String> {

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod portal;
+pub mod proxy;
 #[cfg(doctest)]
 mod readme;
 

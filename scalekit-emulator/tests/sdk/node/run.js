@@ -5,6 +5,9 @@
 //   node run.js calls       every call of the check, in order
 //   node run.js faults      a portal link refused with 429, then a call
 //                           answered 503 once (the SDK retries it)
+//   node run.js admin       the admin-portal scope: update, search and
+//                           delete organizations, session policy, user
+//                           management, domains, connections
 //   node run.js link        one portal link, with the SSO feature
 //   node run.js verify      reads {secret, headers, body} on stdin and
 //                           checks it with verifyWebhookPayload
@@ -15,6 +18,10 @@
 
 const { ScalekitClient } = require('@scalekit-sdk/node');
 const { Feature } = require('@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb');
+const {
+  ConnectionProvider,
+  ConnectionType,
+} = require('@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connections/connections_pb');
 
 const env = (name) => {
   const value = process.env[name];
@@ -104,6 +111,76 @@ async function calls() {
   return results;
 }
 
+async function admin() {
+  const results = {};
+  const scalekit = client();
+  const orgs = scalekit.organization;
+  await record(results, 'create', () =>
+    orgs.createOrganization('Admin Scope Corp', {
+      externalId: 'tenant-admin',
+      slug: 'admin-scope',
+      logoUrl: 'https://cdn.example/logo.png',
+    }),
+  );
+  const id = results.create.ok ? results.create.value.organization.id : 'org_missing';
+  await record(results, 'list_small_page', () => orgs.listOrganization({ pageSize: 2 }));
+  await record(results, 'update', () =>
+    orgs.updateOrganization(id, { displayName: 'Admin Scope Renamed', metadata: { plan: 'gold' } }),
+  );
+  await record(results, 'update_by_external_id', () =>
+    orgs.updateOrganizationByExternalId('tenant-admin', { slug: 'renamed-scope' }),
+  );
+  await record(results, 'update_unknown', () => orgs.updateOrganization('org_missing', { displayName: 'x' }));
+  await record(results, 'update_blank_name', () => orgs.updateOrganization(id, { displayName: '   ' }));
+  await record(results, 'search', () => orgs.searchOrganization('renamed', 5));
+  await record(results, 'search_page_too_large', () => orgs.searchOrganization('renamed', 31));
+  await record(results, 'session_policy_default', () => orgs.getOrganizationSessionPolicy(id));
+  await record(results, 'session_policy_update', () =>
+    orgs.updateOrganizationSessionPolicy(id, {
+      policySource: 'CUSTOM',
+      absoluteSessionTimeout: 90,
+      absoluteSessionTimeoutUnit: 'MINUTES',
+      idleSessionTimeoutEnabled: true,
+      idleSessionTimeout: 30,
+      idleSessionTimeoutUnit: 'MINUTES',
+    }),
+  );
+  await record(results, 'session_policy', () => orgs.getOrganizationSessionPolicy(id));
+  await record(results, 'session_policy_invalid', () =>
+    orgs.updateOrganizationSessionPolicy(id, { policySource: 'CUSTOM', absoluteSessionTimeout: 0 }),
+  );
+  await record(results, 'session_policy_unknown', () => orgs.getOrganizationSessionPolicy('org_missing'));
+  await record(results, 'user_management_upsert', () =>
+    orgs.upsertUserManagementSettings(id, { maxAllowedUsers: 50 }),
+  );
+  await record(results, 'user_management', () => orgs.getOrganizationUserManagementSetting(id));
+  await record(results, 'create_domain', () =>
+    scalekit.domain.createDomain(id, 'admin-scope.example', { domainType: 'ALLOWED_EMAIL_DOMAIN' }),
+  );
+  const domainId = results.create_domain.ok ? results.create_domain.value.domain.id : 'dom_missing';
+  await record(results, 'create_domain_without_dot', () => scalekit.domain.createDomain(id, 'localhost'));
+  await record(results, 'get_domain', () => scalekit.domain.getDomain(id, domainId));
+  await record(results, 'delete_domain', () => scalekit.domain.deleteDomain(id, domainId));
+  await record(results, 'get_deleted_domain', () => scalekit.domain.getDomain(id, domainId));
+  await record(results, 'create_connection', () =>
+    scalekit.connection.createConnection(id, { type: ConnectionType.SAML, provider: ConnectionProvider.OKTA }),
+  );
+  const connectionId = results.create_connection.ok ? results.create_connection.value.connection.id : 'conn_missing';
+  await record(results, 'create_second_connection', () =>
+    scalekit.connection.createConnection(id, { type: ConnectionType.OIDC, provider: ConnectionProvider.OKTA }),
+  );
+  await record(results, 'delete_connection', () => scalekit.connection.deleteConnection(id, connectionId));
+  await record(results, 'delete_unknown_connection', () => scalekit.connection.deleteConnection(id, connectionId));
+  await record(results, 'list_app_connections', () => scalekit.connection.listAppConnections());
+  await record(results, 'unserved', () =>
+    scalekit.coreClient.connectExec(orgs.client.getPortalLinks, { id }),
+  );
+  await record(results, 'delete', () => orgs.deleteOrganization(id));
+  await record(results, 'get_deleted', () => orgs.getOrganization(id));
+  await record(results, 'delete_again', () => orgs.deleteOrganization(id));
+  return results;
+}
+
 async function faults() {
   const results = {};
   const scalekit = client();
@@ -141,7 +218,7 @@ async function verify() {
   return results;
 }
 
-const modes = { calls, faults, link, verify };
+const modes = { admin, calls, faults, link, verify };
 const mode = modes[process.argv[2]];
 if (!mode) {
   console.error(`usage: node run.js ${Object.keys(modes).join('|')}`);

@@ -5,6 +5,9 @@ error the SDK raised. Driven by ../../sdk_python.rs.
     python run.py calls     every call of the check, in order
     python run.py faults    a portal link refused with 429, then a call
                             answered 503 once (the SDK retries it)
+    python run.py admin     the organization and domain calls of the
+                            admin-portal scope: update, session policy,
+                            user management, domains, delete
 
 Environment: SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID,
 SCALEKIT_CLIENT_SECRET, ORGANIZATION_ID (an existing organization); over
@@ -19,7 +22,13 @@ import sys
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from scalekit import ScalekitClient
-from scalekit.v1.organizations.organizations_pb2 import CreateOrganization, Feature
+from scalekit.v1.commons.commons_pb2 import TimeUnit
+from scalekit.v1.organizations.organizations_pb2 import (
+    CreateOrganization,
+    Feature,
+    SessionPolicyType,
+    UpdateOrganization,
+)
 
 
 def plain(value):
@@ -123,7 +132,74 @@ def faults():
     return results
 
 
-MODES = {"calls": calls, "faults": faults}
+def admin():
+    results = {}
+    orgs = client().organization
+    domains = client().domain
+    record(
+        results,
+        "create",
+        lambda: orgs.create_organization(
+            CreateOrganization(
+                display_name="Python Admin Corp",
+                external_id="tenant-python-admin",
+                slug="python-admin",
+                logo_url="https://cdn.example/py.png",
+            )
+        ),
+    )
+    org = "org_missing"
+    if results["create"]["ok"]:
+        org = results["create"]["value"]["organization"]["id"]
+    record(
+        results,
+        "update",
+        lambda: orgs.update_organization(org, UpdateOrganization(display_name="Python Admin Renamed")),
+    )
+    record(
+        results,
+        "update_by_external_id",
+        lambda: orgs.update_organization_by_external_id(
+            "tenant-python-admin", UpdateOrganization(metadata={"plan": "gold"})
+        ),
+    )
+    record(
+        results,
+        "update_unknown",
+        lambda: orgs.update_organization("org_missing", UpdateOrganization(display_name="x")),
+    )
+    record(
+        results,
+        "session_policy_update",
+        lambda: orgs.update_organization_session_policy(
+            org,
+            SessionPolicyType.CUSTOM,
+            absolute_session_timeout=2,
+            absolute_session_timeout_unit=TimeUnit.DAYS,
+            idle_session_timeout_enabled=False,
+        ),
+    )
+    record(results, "session_policy", lambda: orgs.get_organization_session_policy(org))
+    record(
+        results,
+        "session_policy_invalid",
+        lambda: orgs.update_organization_session_policy(org, SessionPolicyType.CUSTOM),
+    )
+    record(results, "user_management", lambda: orgs.upsert_user_management_settings(org, 7))
+    record(results, "create_domain", lambda: domains.create_domain(org, "python-admin.example"))
+    domain = "dom_missing"
+    if results["create_domain"]["ok"]:
+        domain = results["create_domain"]["value"]["domain"]["id"]
+    record(results, "create_domain_without_dot", lambda: domains.create_domain(org, "localhost"))
+    record(results, "get_domain", lambda: domains.get_domain(org, domain))
+    record(results, "delete_domain", lambda: domains.delete_domain(org, domain))
+    record(results, "get_deleted_domain", lambda: domains.get_domain(org, domain))
+    record(results, "delete", lambda: orgs.delete_organization(org))
+    record(results, "get_deleted", lambda: orgs.get_organization(org))
+    return results
+
+
+MODES = {"admin": admin, "calls": calls, "faults": faults}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in MODES:

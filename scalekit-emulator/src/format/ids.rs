@@ -1,5 +1,6 @@
 //! Random identifiers and secrets, all from the operating system's random
-//! source (through `uuid`'s v4 generator).
+//! source (through `uuid`'s v4 generator): `<prefix>_<digits>` record ids,
+//! `evt_` event ids, `msg_` delivery ids, opaque secrets.
 
 use uuid::Uuid;
 
@@ -19,6 +20,25 @@ pub(crate) fn random_digits(len: u32) -> String {
 /// `prefix` followed by `len` random digits, e.g. `org_59615193906282635`.
 pub(crate) fn prefixed_digits(prefix: &str, len: u32) -> String {
     format!("{prefix}{}", random_digits(len))
+}
+
+/// A new event id, e.g. `evt_94568078213382471`.
+pub(crate) fn event_id() -> String {
+    prefixed_digits("evt_", 17)
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A new `webhook-id`, e.g. `msg_2ikHxMd6qTbqRHAx4HJoKg`: the same for
+/// every attempt (and every endpoint) of one event.
+pub(crate) fn message_id() -> String {
+    let mut value = random_u128();
+    let mut id = String::from("msg_");
+    for _ in 0..22 {
+        id.push(char::from(BASE62[(value % 62) as usize]));
+        value /= 62;
+    }
+    id
 }
 
 /// A random opaque secret: 64 lowercase hex digits (256 bits).
@@ -51,6 +71,18 @@ mod tests {
             assert!(digits.bytes().all(|b| b.is_ascii_digit()));
             assert_ne!(digits.as_bytes()[0], b'0');
         }
+    }
+
+    #[test]
+    fn event_and_message_ids_have_their_prefix_and_shape() {
+        let event = event_id();
+        assert_eq!(event.len(), "evt_".len() + 17);
+        assert!(event[4..].bytes().all(|b| b.is_ascii_digit()));
+        let message = message_id();
+        assert!(message.starts_with("msg_"));
+        assert_eq!(message.len(), "msg_".len() + 22);
+        assert!(message[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(message_id(), message);
     }
 
     #[test]

@@ -37,6 +37,22 @@ mod tests {
     }
 
     #[test]
+    fn pads_and_truncates_to_microseconds() {
+        assert_eq!(
+            rfc3339(datetime!(2025-10-14 11:29:27.0989 +02:00)),
+            "2025-10-14T09:29:27.098900Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2025-10-14 09:29:27 UTC)),
+            "2025-10-14T09:29:27.000000Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2025-10-14 09:29:27.1234569 UTC)),
+            "2025-10-14T09:29:27.123456Z"
+        );
+    }
+
+    #[test]
     fn output_parses_as_rfc3339() {
         let text = rfc3339(OffsetDateTime::now_utc());
         OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).unwrap();
