@@ -209,7 +209,8 @@
 //! - `connect-src`: the refresh and status endpoints (normally `'self'`).
 //!
 //! The portal's own `frame-ancestors` must allow the page: register the app's
-//! domain in the Scalekit dashboard, or the frame stays blank (the
+//! domain in the Scalekit dashboard (against the local emulator: start it with
+//! `--allow-origin` and the app's origin), or the frame stays blank (the
 //! load-timeout hint says so).
 //!
 //! [`CustomEvent`]: https://developer.mozilla.org/docs/Web/API/CustomEvent

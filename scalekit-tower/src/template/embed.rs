@@ -97,8 +97,9 @@ impl PortalEmbed {
             portal_origin: None,
             unavailable_message: "The single sign-on settings could not be loaded.".to_owned(),
             load_timeout_message: "The settings portal is taking long to load. If it stays blank, \
-                this site's domain is probably not registered as an allowed redirect URL \
-                in the Scalekit dashboard."
+                this site's origin is probably not allowed to embed it: register it as an \
+                allowed redirect URL in the Scalekit dashboard, or, against the local \
+                emulator, start the emulator with --allow-origin and this origin."
                 .to_owned(),
             blocked_message: "The settings portal cannot open inside this page: your browser \
                 blocks the cookie it needs here. Open it in a new tab; this page updates \
