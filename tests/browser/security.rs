@@ -381,8 +381,8 @@ async fn unregistered_host_is_blocked_and_shows_the_load_timeout_hint() {
         .await;
     let message = message.as_str().unwrap_or_default();
     assert!(
-        message.contains("domain") && message.contains("registered"),
-        "{message}"
+        message.contains("Scalekit dashboard") && message.contains("--allow-origin"),
+        "the hint names both fixes: {message}"
     );
     assert_eq!(
         f.browser.property("scalekit-portal", "hidden").await,
