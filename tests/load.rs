@@ -1,4 +1,4 @@
-//! A bounded load test: the demo app's settings page (`scalekit_demo::router`:
+//! A bounded load test: the demo app's settings page (`scalekit_demo::router_without_page_limit`:
 //! cookie session, external-id resolver, `PortalLinkLayer`, extractor,
 //! template) under concurrent requests, with upstream failures injected.
 //!
@@ -76,7 +76,9 @@ fn load_app_process() {
             .timeout(DEADLINE)
             .build()
             .unwrap();
-        let router = scalekit_demo::router(Client::new(config).unwrap(), None).unwrap();
+        // Without the page's own minting limit: this test loads the mint path.
+        let router =
+            scalekit_demo::router_without_page_limit(Client::new(config).unwrap(), None).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("LISTENING {}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move { axum::serve(listener, router).await });

@@ -279,6 +279,7 @@ pub async fn start_with_options(
         SESSION_IDLE_TIMEOUT,
         fleet,
         sessions.clone(),
+        PageLimit::On,
     )?
     .layer(limits.request_layer())
     .layer(middleware::from_fn_with_state(hosts, hosts::check));
@@ -325,7 +326,27 @@ pub fn router_with_session_timeout(
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
-    build_router(client, verifier, idle, Fleet::in_memory("local"), sessions)
+    let fleet = Fleet::in_memory("local");
+    build_router(client, verifier, idle, fleet, sessions, PageLimit::On)
+}
+
+/// [`router`] without the settings page's own minting limit, so every
+/// reload mints: for load tests of the mint path, never for an app.
+pub fn router_without_page_limit(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
+    let fleet = Fleet::in_memory("local");
+    let idle = SESSION_IDLE_TIMEOUT;
+    build_router(client, verifier, idle, fleet, sessions, PageLimit::Off)
+}
+
+/// Whether the settings page has its own minting limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageLimit {
+    On,
+    Off,
 }
 
 /// The demo's routes as one replica of `fleet`, its sign-ins in `sessions`.
@@ -335,6 +356,7 @@ fn build_router(
     idle: Duration,
     fleet: Fleet,
     sessions: Sessions,
+    page_limit: PageLimit,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
     // The app's tenant id comes from its own session; Scalekit's external-id
@@ -350,7 +372,7 @@ fn build_router(
     let frame_src: Arc<str> = client.config().portal_origin().into();
     let signed_in =
         |parts: &axum::http::request::Parts| parts.extensions.get::<DemoUser>().copied();
-    let portal = PortalLinkLayer::new(client, resolver)
+    let mut portal = PortalLinkLayer::new(client, resolver)
         // Signed in is not enough: only admins may configure single sign-on.
         .authorize(move |parts| signed_in(parts).is_some_and(|user| user.admin))
         // The browser's refresh calls: per organization (the default) and
@@ -360,15 +382,17 @@ fn build_router(
             10,
             Duration::from_secs(6),
         )))
+        .with_features([Feature::Sso, Feature::DirSync])
+        .with_methods([axum::http::Method::GET]);
+    if page_limit == PageLimit::On {
         // The settings page itself: reloading it mints too, so it has its own
         // budget per organization and per signed-in user.
-        .with_limit(fleet.share(MintLimit::default().per_user(
+        portal = portal.with_limit(fleet.share(MintLimit::default().per_user(
             move |parts| signed_in(parts).map(|user| user.key.to_owned()),
             10,
             Duration::from_secs(6),
-        )))
-        .with_features([Feature::Sso, Feature::DirSync])
-        .with_methods([axum::http::Method::GET]);
+        )));
+    }
 
     let app = Router::new()
         .route("/settings", get(pages::settings))
