@@ -380,6 +380,24 @@ mod tests {
         assert_eq!(store.claim_now("handled"), Ok(Claim::Done));
     }
 
+    /// Issue 18, item 4: a claim whose handler still runs is never evicted
+    /// by a flood of other ids (before the fix, the 10,001st id evicted it
+    /// and its duplicate ran concurrently).
+    #[tokio::test(start_paused = true)]
+    async fn an_in_flight_claim_outlives_a_flood_of_10_000_other_ids() {
+        let store = MemoryIdempotencyStore::new().with_capacity(1_000);
+        let running = won(store.claim_now("running"));
+        for n in 0..10_000 {
+            if let Ok(Claim::Claimed(_)) = store.claim_now(&format!("other-{n}")) {
+                store.complete_now(&format!("other-{n}")).unwrap();
+            }
+        }
+        tokio::time::advance(store.lease - Duration::from_secs(1)).await;
+        assert_eq!(store.claim_now("running"), Ok(Claim::InFlight));
+        store.release_now("running", running);
+        assert_eq!(store.claim_now("running").map(|c| c.token().is_some()), Ok(true));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn ids_are_forgotten_after_the_retention_and_claims_after_the_lease() {
         let store = MemoryIdempotencyStore::new()
