@@ -139,10 +139,7 @@ fn signed_request(webhook_id: &str) -> Vec<u8> {
 /// Delivers `webhook_id` on a fresh connection and answers the status code.
 async fn deliver(address: SocketAddr, webhook_id: &str) -> u16 {
     let mut socket = TcpStream::connect(address).await.unwrap();
-    socket
-        .write_all(&signed_request(webhook_id))
-        .await
-        .unwrap();
+    socket.write_all(&signed_request(webhook_id)).await.unwrap();
     let mut answer = Vec::new();
     tokio::time::timeout(PATIENCE, socket.read_to_end(&mut answer))
         .await
@@ -174,13 +171,16 @@ async fn a_sender_that_disconnects_mid_handler_leaves_no_claim_in_flight() {
     };
     let handler = held.clone();
     let verifier = WebhookVerifier::from_lookup(|_| Some(SECRET.to_owned())).unwrap();
-    let service = WebhookService::new(verifier, move |event| handler.clone().handle(event))
-        .with_store(store);
+    let service =
+        WebhookService::new(verifier, move |event| handler.clone().handle(event)).with_store(store);
     let (address, mut closings) = serve(service).await;
 
     // The sender posts a delivery and hangs up while the handler runs.
     let mut sender = TcpStream::connect(address).await.unwrap();
-    sender.write_all(&signed_request("msg_hangup")).await.unwrap();
+    sender
+        .write_all(&signed_request("msg_hangup"))
+        .await
+        .unwrap();
     tokio::time::timeout(PATIENCE, held.started.notified())
         .await
         .expect("the handler started");

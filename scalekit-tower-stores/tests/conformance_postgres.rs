@@ -44,17 +44,12 @@ impl Postgres {
 impl Harness for Postgres {
     type Store = PostgresIdempotencyStore;
 
-    async fn store(&self, lease: Duration, retention: Duration) -> Option<Self::Store> {
-        Some(
-            self.fresh()
-                .await?
-                .with_lease(lease)
-                .with_retention(retention),
-        )
-    }
-
     async fn default_store(&self) -> Option<Self::Store> {
         self.fresh().await
+    }
+
+    fn tuned(store: Self::Store, lease: Duration, retention: Duration) -> Self::Store {
+        store.with_lease(lease).with_retention(retention)
     }
 
     fn retention(store: &Self::Store) -> Duration {
@@ -163,7 +158,11 @@ async fn migrate_adds_the_owner_column_to_an_older_table() {
         .unwrap()
         .with_table(Some(SCHEMA), &table)
         .unwrap();
-    harness.tables.lock().unwrap().push((store.clone(), table.clone()));
+    harness
+        .tables
+        .lock()
+        .unwrap()
+        .push((store.clone(), table.clone()));
     let pool = store.pool();
     sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{SCHEMA}\""))
         .execute(pool)

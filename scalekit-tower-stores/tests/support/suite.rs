@@ -14,23 +14,29 @@ use scalekit_tower::webhook::{
 };
 
 /// Makes stores of one engine for the suite.
-pub trait Harness: Sized + Clone {
+pub trait Harness: Sized + Clone + Sync {
     /// The store under test.
     type Store: IdempotencyStore + Clone;
 
-    /// A fresh, empty store with its own namespace (table, key prefix),
-    /// or `None` when the engine's server is not running here.
+    /// A fresh, empty store with the default lease and retention and its
+    /// own namespace (table, key prefix), or `None` when the engine's
+    /// server is not running here.
+    fn default_store(&self) -> impl Future<Output = Option<Self::Store>> + Send;
+
+    /// `store` with this lease and retention.
+    fn tuned(store: Self::Store, lease: Duration, retention: Duration) -> Self::Store;
+
+    /// The store's retention.
+    fn retention(store: &Self::Store) -> Duration;
+
+    /// A fresh store with this lease and retention.
     fn store(
         &self,
         lease: Duration,
         retention: Duration,
-    ) -> impl Future<Output = Option<Self::Store>> + Send;
-
-    /// A store with the default lease and retention.
-    fn default_store(&self) -> impl Future<Output = Option<Self::Store>> + Send;
-
-    /// The store's retention.
-    fn retention(store: &Self::Store) -> Duration;
+    ) -> impl Future<Output = Option<Self::Store>> + Send {
+        async move { Some(Self::tuned(self.default_store().await?, lease, retention)) }
+    }
 
     /// A store whose server is down (`None` for engines with no server).
     fn down(&self) -> impl Future<Output = Option<Self::Store>> + Send;
@@ -275,72 +281,31 @@ pub async fn a_down_store_fails_fast_and_a_hanging_one_within_its_deadline<H: Ha
     }
 }
 
-/// One test per case for `$harness`.
+/// One test per case for `$harness`, each on its own runtime, then the
+/// harness's cleanup.
 #[allow(unused_macros)]
 macro_rules! conformance {
     ($harness:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn claim_complete_release() {
-            let harness = $harness;
-            support::suite::claim_complete_release(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn a_release_with_another_token_changes_nothing() {
-            let harness = $harness;
-            support::suite::a_release_with_another_token_changes_nothing(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn a_late_release_by_the_first_owner_leaves_the_takeover_intact() {
-            let harness = $harness;
-            support::suite::a_late_release_by_the_first_owner_leaves_the_takeover_intact(
-                harness.clone(),
-            )
-            .await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn a_late_completion_by_the_first_owner_marks_the_delivery_done() {
-            let harness = $harness;
-            support::suite::a_late_completion_by_the_first_owner_marks_the_delivery_done(
-                harness.clone(),
-            )
-            .await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn concurrent_claims_have_one_winner() {
-            let harness = $harness;
-            support::suite::concurrent_claims_have_one_winner(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn an_expired_lease_is_taken_over_once() {
-            let harness = $harness;
-            support::suite::an_expired_lease_is_taken_over_once(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn a_done_id_stays_for_its_retention_then_goes() {
-            let harness = $harness;
-            support::suite::a_done_id_stays_for_its_retention_then_goes(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn odd_and_longest_ids_are_kept_apart() {
-            let harness = $harness;
-            support::suite::odd_and_longest_ids_are_kept_apart(harness.clone()).await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn a_down_store_fails_fast_and_a_hanging_one_within_its_deadline() {
-            let harness = $harness;
-            support::suite::a_down_store_fails_fast_and_a_hanging_one_within_its_deadline(
-                harness.clone(),
-            )
-            .await;
-            support::suite::Harness::cleanup(&harness).await;
-        }
+        conformance!(@cases $harness;
+            claim_complete_release,
+            a_release_with_another_token_changes_nothing,
+            a_late_release_by_the_first_owner_leaves_the_takeover_intact,
+            a_late_completion_by_the_first_owner_marks_the_delivery_done,
+            concurrent_claims_have_one_winner,
+            an_expired_lease_is_taken_over_once,
+            a_done_id_stays_for_its_retention_then_goes,
+            odd_and_longest_ids_are_kept_apart,
+            a_down_store_fails_fast_and_a_hanging_one_within_its_deadline,
+        );
+    };
+    (@cases $harness:expr; $($case:ident,)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let harness = $harness;
+                support::suite::$case(harness.clone()).await;
+                support::suite::Harness::cleanup(&harness).await;
+            }
+        )*
     };
 }

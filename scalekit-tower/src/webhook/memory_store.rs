@@ -395,7 +395,10 @@ mod tests {
         tokio::time::advance(store.lease - Duration::from_secs(1)).await;
         assert_eq!(store.claim_now("running"), Ok(Claim::InFlight));
         store.release_now("running", running);
-        assert_eq!(store.claim_now("running").map(|c| c.token().is_some()), Ok(true));
+        assert_eq!(
+            store.claim_now("running").map(|c| c.token().is_some()),
+            Ok(true)
+        );
     }
 
     #[tokio::test(start_paused = true)]
