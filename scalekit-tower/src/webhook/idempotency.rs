@@ -29,9 +29,9 @@ const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// [`REPLAY_WINDOW`].
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
 
-/// How long a claim whose handler never finished (its request was cancelled,
-/// its replica died) blocks redeliveries by default: then another caller may
-/// take it over.
+/// How long a claim whose handler never finished (its replica died or was
+/// stopped mid-handler) blocks redeliveries by default: then another caller
+/// may take it over.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(2 * 60);
 
 /// The answer of [`IdempotencyStore::claim`].
