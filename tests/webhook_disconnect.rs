@@ -11,10 +11,11 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use scalekit_testkit::signing::sign_now;
 use scalekit_tower::webhook::{
     Claim, ClaimToken, IdempotencyStore, MemoryIdempotencyStore, StoreError, WebhookEvent,
     WebhookService, WebhookVerifier,
@@ -119,14 +120,7 @@ where
 
 /// The bytes of a signed delivery of `BODY` as `webhook_id`.
 fn signed_request(webhook_id: &str) -> Vec<u8> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let signature = standardwebhooks::Webhook::new(SECRET)
-        .unwrap()
-        .sign(webhook_id, now, BODY.as_bytes())
-        .unwrap();
+    let (now, signature) = sign_now(SECRET, webhook_id, BODY);
     format!(
         "POST /webhooks/scalekit HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nwebhook-id: {webhook_id}\r\nwebhook-timestamp: {now}\r\n\

@@ -8,9 +8,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use http::{Request, StatusCode};
+use scalekit_testkit::signing::sign_now;
 use scalekit_tower::webhook::{
     MemoryIdempotencyStore, WebhookEvent, WebhookService, WebhookVerifier,
 };
@@ -23,14 +24,7 @@ const LEASE: Duration = Duration::from_millis(300);
 const PATIENCE: Duration = Duration::from_secs(15);
 
 fn delivery(webhook_id: &str) -> Request<String> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let signature = standardwebhooks::Webhook::new(SECRET)
-        .unwrap()
-        .sign(webhook_id, now, BODY.as_bytes())
-        .unwrap();
+    let (now, signature) = sign_now(SECRET, webhook_id, BODY);
     Request::post("/webhooks/scalekit")
         .header("webhook-id", webhook_id)
         .header("webhook-timestamp", now.to_string())
