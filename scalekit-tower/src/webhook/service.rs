@@ -12,6 +12,7 @@ use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use tower_service::Service;
+use tracing::Instrument as _;
 
 use super::deadlines::DeliveryLimits;
 use super::event::WebhookEvent;
@@ -226,10 +227,12 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
             self.limits.handler_timeout,
             event,
         );
-        match tokio::spawn(settle).await {
+        // In the request's span, so its log lines keep the app's request fields.
+        match tokio::spawn(settle.in_current_span()).await {
             Ok(response) => response,
             Err(error) => {
-                // Only a panic in the store gets here (the handler's are caught).
+                // A panic in the store (the handler's are caught), or the
+                // runtime shutting down.
                 tracing::error!(error = %SafeText(&error.to_string()),
                     "a Scalekit webhook delivery's task failed");
                 processing_failed()
