@@ -102,10 +102,11 @@ pub fn notes(
                  external ids `acme` and `globex`."
             ));
             if !webhooks_on {
-                notes.push(format!(
+                notes.push(
                     "Webhooks are off: export the SCALEKIT_WEBHOOK_SECRET line the emulator \
                      printed too."
-                ));
+                        .to_owned(),
+                );
             }
             if let Some(session) = portal_session {
                 notes.push(format!(
