@@ -28,10 +28,7 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let emulator = demo.emulator().expect("the demo runs offline by default");
 
     browser.goto(&demo.url()).await;
@@ -52,10 +49,7 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
     browser.click("sso-enable").await;
     browser.leave_frame().await;
     wait_for_badge(&browser, "badge-sso", "on").await;
-    let log = browser
-        .eval("return document.getElementById('event-log').textContent;")
-        .await;
-    let log = log.as_str().unwrap_or_default();
+    let log = event_log(&browser).await;
     assert!(
         log.contains("scalekit:sso-enabled") && log.contains("scalekit:loaded"),
         "{log}"
@@ -70,6 +64,22 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
         browser.screenshot_to(&path).await;
         eprintln!("wrote {}", path.display());
     }
+}
+
+/// The demo on a free loopback port against `upstream`.
+pub(crate) async fn start_demo(upstream: Upstream) -> scalekit_demo::Demo {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    scalekit_demo::start(listener, upstream).await.unwrap()
+}
+
+/// The demo page's event log, as text.
+async fn event_log(browser: &Browser) -> String {
+    browser
+        .eval("return document.getElementById('event-log').textContent;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The `data-state` of the demo badge `id`.
@@ -102,10 +112,7 @@ async fn the_demo_badges_follow_the_server_and_a_forged_message_changes_nothing(
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let emulator = demo.emulator().expect("the demo runs offline by default");
 
     browser.goto(&demo.url()).await;
@@ -162,15 +169,8 @@ async fn the_demo_badges_follow_the_server_and_a_forged_message_changes_nothing(
     browser.goto(&format!("{}settings", demo.url())).await;
     wait_for_badge(&browser, "badge-session", "active").await;
     assert_eq!(badge(&browser, "badge-sso").await, "off");
-    let log = browser
-        .eval("return document.getElementById('event-log').textContent;")
-        .await;
-    assert!(
-        !log.as_str()
-            .unwrap_or_default()
-            .contains("scalekit:status-failed"),
-        "{log}"
-    );
+    let log = event_log(&browser).await;
+    assert!(!log.contains("scalekit:status-failed"), "{log}");
 }
 
 /// The demo on `localhost`, its emulator on `127.0.0.1` (two sites), in a
@@ -183,10 +183,7 @@ async fn the_demo_falls_back_to_a_new_tab_with_blocked_cookies_and_its_badges_fo
     let Some(browser) = Browser::start_blocking_third_party_cookies().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let emulator = demo.emulator().expect("the demo runs offline by default");
     assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
     let app = format!("http://localhost:{}", demo.addr().port());
@@ -217,22 +214,7 @@ async fn the_demo_falls_back_to_a_new_tab_with_blocked_cookies_and_its_badges_fo
     };
 
     // The new tab opens the portal through the demo's handoff endpoint.
-    let first = browser.client().window().await.expect("the first window");
-    browser.click("scalekit-portal-open").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let second = loop {
-        let windows = browser.client().windows().await.expect("the windows");
-        if let Some(other) = windows.into_iter().find(|w| *w != first) {
-            break other;
-        }
-        assert!(std::time::Instant::now() < deadline, "no new tab opened");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    browser
-        .client()
-        .switch_to_window(second)
-        .await
-        .expect("switch to the new tab");
+    let first = crate::handoff::open_the_new_tab(&browser).await;
     browser
         .wait_until_with(
             "the portal page in the new tab",
@@ -257,10 +239,7 @@ async fn the_demo_falls_back_to_a_new_tab_with_blocked_cookies_and_its_badges_fo
         .await
         .expect("switch back");
     wait_for_badge(&browser, "badge-sso", after).await;
-    let log = browser
-        .eval("return document.getElementById('event-log').textContent;")
-        .await;
-    let log = log.as_str().unwrap_or_default();
+    let log = event_log(&browser).await;
     assert!(
         log.contains("scalekit:fallback") && log.contains("scalekit:status"),
         "{log}"

@@ -11,7 +11,7 @@ use scalekit_testkit::browser::Browser;
 use serde_json::{Value, json};
 
 use crate::WAIT;
-use crate::demo::wait_for_badge;
+use crate::demo::{start_demo, wait_for_badge};
 
 /// Every `.card` panel that the toast strip overlaps (their bounding boxes
 /// intersect), by id or class; and how many toasts show.
@@ -53,10 +53,7 @@ async fn toasts_never_cover_a_panel_and_pages_without_a_portal_show_no_portal_ba
     // A laptop-sized window: the old corner toasts covered the deliveries
     // panel here.
     browser.set_viewport(1280, 720).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let base = demo.url();
 
     sign_in_as(&browser, &base, "alice").await;
@@ -147,9 +144,7 @@ async fn the_portal_page_styles_enable_by_state_and_warns_with_the_real_time_lef
     };
     // The demo's short-session setting (DEMO_PORTAL_SESSION_SECS): 12 s
     // sessions, warned halfway.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream = Upstream::local_with_portal_session(Duration::from_secs(12));
-    let demo = scalekit_demo::start(listener, upstream).await.unwrap();
+    let demo = start_demo(Upstream::local_with_portal_session(Duration::from_secs(12))).await;
     sign_in_as(&browser, &demo.url(), "alice").await;
     wait_for_badge(&browser, "badge-session", "active").await;
 
