@@ -337,6 +337,15 @@ async fn alices_settings(url: &str) -> String {
     settings.text().await.unwrap()
 }
 
+/// The portal link in the iframe of a settings page (its `src`, unescaped).
+fn portal_link(page: &str) -> String {
+    page.split("src=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|src| src.contains("magicLink"))
+        .unwrap_or_else(|| panic!("no portal link in {page}"))
+        .replace("&#x2f;", "/")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_runs_as_the_readme_says() {
     // "Two commands": the demo, offline.
@@ -362,9 +371,29 @@ async fn the_demo_runs_as_the_readme_says() {
     let block = fenced::block(README, "sh", "DEMO_PORTAL_SESSION_SECS=");
     let running = start_demo(&block, &[]).await;
     let said = running.said.join("\n");
-    assert!(said.contains("Portal sessions last"), "{said}");
+    assert!(said.contains("Portal sessions last 30 s"), "{said}");
     let page = alices_settings(&running.url).await;
-    assert!(page.contains("magicLink"), "{page}");
+    // The portal behind the page's link ends its session within 30 s.
+    let portal = reqwest::get(portal_link(&page))
+        .await
+        .expect("the portal page answers")
+        .text()
+        .await
+        .unwrap();
+    let expires_in_ms: u64 = portal
+        .split("\"expireInMs\":")
+        .nth(1)
+        .and_then(|rest| {
+            rest.trim_start()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+        })
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no session length in {portal}"));
+    assert!(
+        (20_000..=30_000).contains(&expires_in_ms),
+        "{expires_in_ms} ms"
+    );
     drop(running);
 
     // Against a standalone emulator whose lines are exported: the emulator
