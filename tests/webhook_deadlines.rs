@@ -11,13 +11,14 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use futures_util::StreamExt as _;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt as _, StreamBody};
 use hyper::body::Frame;
+use scalekit_testkit::signing::sign_now;
 use scalekit_tower::webhook::{
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_READ_BUDGET, DEFAULT_READ_TIMEOUT, WebhookEvent,
     WebhookService, WebhookVerifier,
@@ -38,14 +39,7 @@ fn body_of(id: &str) -> String {
 
 /// The signed headers of delivery `id` with `body`.
 fn signed(id: &str, body: &str) -> http::request::Builder {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let signature = standardwebhooks::Webhook::new(SECRET)
-        .unwrap()
-        .sign(id, now, body.as_bytes())
-        .unwrap();
+    let (now, signature) = sign_now(SECRET, id, body);
     Request::post("/webhooks/scalekit")
         .header("webhook-id", id)
         .header("webhook-timestamp", now.to_string())

@@ -18,6 +18,14 @@
 //!   [`MintLimit::shared`](scalekit_tower::MintLimit::shared): one GCRA budget
 //!   per key for the whole fleet, in one round trip.
 //!
+//! Each claim has an owner token
+//! ([`ClaimToken`](scalekit_tower::webhook::ClaimToken)), kept with it (a
+//! column, the key's value); a release gives up only the claim its token
+//! holds (`WHERE owner = ...`, a compare-and-delete script). A handler that
+//! outlived its lease and then failed thus never releases the claim of the
+//! replica that took it over, which would let a third delivery run
+//! alongside the second.
+//!
 //! Each call has a deadline; a failure is a [`StoreFailure`] (the webhook
 //! endpoint answers 503 and Scalekit retries; the limit falls back to the
 //! in-process budgets). No connection string or password appears in an

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use scalekit_tower::webhook::{
-    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError,
+    Claim, ClaimToken, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError,
 };
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -21,12 +21,15 @@ const ENGINE: &str = "PostgreSQL";
 /// An [`IdempotencyStore`] on PostgreSQL, shared by every replica that uses
 /// the same table.
 ///
-/// One row per `webhook-id` (`bytea`, so any id fits): `in_flight` while a
-/// handler runs, `done` after. [`claim`](IdempotencyStore::claim) is one
-/// statement (`INSERT ... ON CONFLICT DO UPDATE ... WHERE`): it inserts the
-/// row, or takes over an `in_flight` row whose lease ran out (its replica
-/// died) or a `done` row past its retention; of many concurrent claims,
-/// exactly one wins. Times come from the database's clock, so replicas'
+/// One row per `webhook-id` (`bytea`, so any id fits): `in_flight` with its
+/// owner's [`ClaimToken`] while a handler runs, `done` after.
+/// [`claim`](IdempotencyStore::claim) is one statement (`INSERT ... ON
+/// CONFLICT DO UPDATE ... WHERE`): it inserts the row, or takes over an
+/// `in_flight` row whose lease ran out (its replica died) or a `done` row
+/// past its retention, under a new owner; of many concurrent claims, exactly
+/// one wins. [`release`](IdempotencyStore::release) deletes the row only
+/// `WHERE owner` is the caller's token, so a handler that outlived its lease
+/// never releases the claim of the replica that took it over. Times come from the database's clock, so replicas'
 /// clocks need not agree. Every call has a deadline
 /// ([`with_deadline`](Self::with_deadline), default 2 s). `Debug` shows the
 /// table and the durations, never the connection.
@@ -140,7 +143,8 @@ impl PostgresIdempotencyStore {
         &self.pool
     }
 
-    /// Creates the schema (when named), the table and its index if missing.
+    /// Creates the schema (when named), the table and its index if missing,
+    /// and adds the `owner` column to a table an earlier version created.
     /// Safe to run from every replica at start: concurrent runs wait for one
     /// another (an advisory lock).
     pub async fn migrate(&self) -> Result<(), StoreFailure> {
@@ -156,8 +160,14 @@ impl PostgresIdempotencyStore {
                 "CREATE TABLE IF NOT EXISTS {table} (
                     webhook_id bytea PRIMARY KEY,
                     state text NOT NULL CHECK (state IN ('in_flight', 'done')),
-                    updated_at timestamptz NOT NULL DEFAULT now()
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    owner text
                 )"
+            )),
+            // Tables from before owner tokens: their claims have no owner,
+            // so only their lease ends them.
+            Some(format!(
+                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS owner text"
             )),
             Some(format!(
                 "CREATE INDEX IF NOT EXISTS {index} ON {table} (state, updated_at)"
@@ -207,9 +217,10 @@ impl PostgresIdempotencyStore {
         // locked while the WHERE is evaluated, so exactly one concurrent
         // claim sees it expired.
         let claim = format!(
-            "INSERT INTO {table} AS row (webhook_id, state, updated_at)
-             VALUES ($1, 'in_flight', now())
-             ON CONFLICT (webhook_id) DO UPDATE SET state = 'in_flight', updated_at = now()
+            "INSERT INTO {table} AS row (webhook_id, state, updated_at, owner)
+             VALUES ($1, 'in_flight', now(), $4)
+             ON CONFLICT (webhook_id) DO UPDATE
+                SET state = 'in_flight', updated_at = now(), owner = $4
              WHERE (row.state = 'in_flight' AND row.updated_at <= now() - make_interval(secs => $2))
                 OR (row.state = 'done' AND row.updated_at <= now() - make_interval(secs => $3))
              RETURNING 1",
@@ -217,15 +228,17 @@ impl PostgresIdempotencyStore {
         );
         let state = format!("SELECT state FROM {} WHERE webhook_id = $1", self.table);
         let id = webhook_id.as_bytes();
+        let owner = ClaimToken::random();
         within(ENGINE, "claim", self.deadline, async {
             let claimed = sqlx::query(&claim)
                 .bind(id)
                 .bind(self.lease.as_secs_f64())
                 .bind(self.retention.as_secs_f64())
+                .bind(owner.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
             if claimed.is_some() {
-                return Ok(Claim::Claimed);
+                return Ok(Claim::Claimed(owner));
             }
             // Lost: say why. A row released in between reads as in flight
             // (retry later), never as claimed.
@@ -244,7 +257,7 @@ impl PostgresIdempotencyStore {
     async fn complete_row(&self, webhook_id: &str) -> Result<(), StoreFailure> {
         let sql = format!(
             "INSERT INTO {} AS row (webhook_id, state, updated_at) VALUES ($1, 'done', now())
-             ON CONFLICT (webhook_id) DO UPDATE SET state = 'done', updated_at = now()",
+             ON CONFLICT (webhook_id) DO UPDATE SET state = 'done', updated_at = now(), owner = NULL",
             self.table
         );
         within(ENGINE, "complete", self.deadline, async {
@@ -257,14 +270,15 @@ impl PostgresIdempotencyStore {
         .map(drop)
     }
 
-    async fn release_row(&self, webhook_id: &str) -> Result<(), StoreFailure> {
+    async fn release_row(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreFailure> {
         let sql = format!(
-            "DELETE FROM {} WHERE webhook_id = $1 AND state = 'in_flight'",
+            "DELETE FROM {} WHERE webhook_id = $1 AND state = 'in_flight' AND owner = $2",
             self.table
         );
         within(ENGINE, "release", self.deadline, async {
             sqlx::query(&sql)
                 .bind(webhook_id.as_bytes())
+                .bind(owner.to_string())
                 .execute(&self.pool)
                 .await
         })
@@ -282,8 +296,8 @@ impl IdempotencyStore for PostgresIdempotencyStore {
         Ok(self.complete_row(webhook_id).await?)
     }
 
-    async fn release(&self, webhook_id: &str) -> Result<(), StoreError> {
-        Ok(self.release_row(webhook_id).await?)
+    async fn release(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreError> {
+        Ok(self.release_row(webhook_id, owner).await?)
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, ExistenceCheck, Script, SetExpiry, SetOptions};
 use scalekit_tower::webhook::{
-    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError,
+    Claim, ClaimToken, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError,
 };
 
 use crate::DEFAULT_DEADLINE;
@@ -17,11 +17,13 @@ use crate::redis_connection::connection;
 pub const DEFAULT_WEBHOOK_PREFIX: &str = "scalekit:webhook:";
 
 const ENGINE: &str = "Redis";
-const IN_FLIGHT: &str = "in_flight";
+/// A claim's value starts with this, followed by its owner's token.
+const IN_FLIGHT: &str = "in_flight:";
 const DONE: &str = "done";
 
-/// Deletes the key only while it holds a claim: a release never forgets a
-/// delivery another replica completed.
+/// Deletes the key only while it holds this owner's claim (compare and
+/// delete, atomic in a script): a release never forgets a delivery another
+/// replica completed, nor ends a claim another replica took over.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -33,11 +35,12 @@ return 0
 /// same server and prefix.
 ///
 /// One key per `webhook-id` (prefix + the id's bytes): a claim is
-/// `SET key in_flight NX GET PX lease`, one atomic command that answers the
-/// value already there; when the lease runs out the key expires and the next
-/// claim takes it over. [`complete`](IdempotencyStore::complete) sets `done`
-/// with the retention as its expiry, [`release`](IdempotencyStore::release)
-/// deletes only an `in_flight` key (a script). Needs Redis 7 or newer. Every
+/// `SET key in_flight:<token> NX GET PX lease`, one atomic command that
+/// answers the value already there; when the lease runs out the key expires
+/// and the next claim takes it over under a new [`ClaimToken`].
+/// [`complete`](IdempotencyStore::complete) sets `done` with the retention
+/// as its expiry, [`release`](IdempotencyStore::release) deletes the key only
+/// while it holds the caller's own claim (a compare-and-delete script). Needs Redis 7 or newer. Every
 /// call has a deadline ([`with_deadline`](Self::with_deadline), default 2
 /// s); `Debug` never shows the connection.
 ///
@@ -133,13 +136,15 @@ impl RedisIdempotencyStore {
             .conditional_set(ExistenceCheck::NX)
             .get(true)
             .with_expiration(SetExpiry::PX(millis(self.lease)));
+        let owner = ClaimToken::random();
+        let value = claim_value(owner);
         let mut connection = self.connection.clone();
         let before: Option<String> = within(ENGINE, "claim", self.deadline, async {
-            connection.set_options(&key, IN_FLIGHT, options).await
+            connection.set_options(&key, value, options).await
         })
         .await?;
         Ok(match before.as_deref() {
-            None => Claim::Claimed,
+            None => Claim::Claimed(owner),
             Some(DONE) => Claim::Done,
             Some(_) => Claim::InFlight,
         })
@@ -156,19 +161,24 @@ impl RedisIdempotencyStore {
         .await
     }
 
-    async fn release_key(&self, webhook_id: &str) -> Result<(), StoreFailure> {
+    async fn release_key(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreFailure> {
         let key = self.key(webhook_id);
         let mut connection = self.connection.clone();
         within(ENGINE, "release", self.deadline, async {
             self.release
                 .key(&key)
-                .arg(IN_FLIGHT)
+                .arg(claim_value(owner))
                 .invoke_async::<i64>(&mut connection)
                 .await
         })
         .await
         .map(drop)
     }
+}
+
+/// The value of a key `owner` holds a claim on.
+fn claim_value(owner: ClaimToken) -> String {
+    format!("{IN_FLIGHT}{owner}")
 }
 
 /// Whole milliseconds, at least 1 (Redis refuses a zero expiry).
@@ -187,8 +197,8 @@ impl IdempotencyStore for RedisIdempotencyStore {
         Ok(self.complete_key(webhook_id).await?)
     }
 
-    async fn release(&self, webhook_id: &str) -> Result<(), StoreError> {
-        Ok(self.release_key(webhook_id).await?)
+    async fn release(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreError> {
+        Ok(self.release_key(webhook_id, owner).await?)
     }
 }
 

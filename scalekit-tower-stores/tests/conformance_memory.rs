@@ -15,16 +15,12 @@ struct Memory;
 impl Harness for Memory {
     type Store = MemoryIdempotencyStore;
 
-    async fn store(&self, lease: Duration, retention: Duration) -> Option<Self::Store> {
-        Some(
-            MemoryIdempotencyStore::new()
-                .with_lease(lease)
-                .with_retention(retention),
-        )
-    }
-
     async fn default_store(&self) -> Option<Self::Store> {
         Some(MemoryIdempotencyStore::new())
+    }
+
+    fn tuned(store: Self::Store, lease: Duration, retention: Duration) -> Self::Store {
+        store.with_lease(lease).with_retention(retention)
     }
 
     fn retention(store: &Self::Store) -> Duration {

@@ -44,17 +44,12 @@ impl Postgres {
 impl Harness for Postgres {
     type Store = PostgresIdempotencyStore;
 
-    async fn store(&self, lease: Duration, retention: Duration) -> Option<Self::Store> {
-        Some(
-            self.fresh()
-                .await?
-                .with_lease(lease)
-                .with_retention(retention),
-        )
-    }
-
     async fn default_store(&self) -> Option<Self::Store> {
         self.fresh().await
+    }
+
+    fn tuned(store: Self::Store, lease: Duration, retention: Duration) -> Self::Store {
+        store.with_lease(lease).with_retention(retention)
     }
 
     fn retention(store: &Self::Store) -> Duration {
@@ -145,4 +140,60 @@ async fn errors_and_debug_never_show_the_password() {
     }
     let bad = PostgresIdempotencyStore::connect("postgres://app:s3cr3t-pw@[::1").await;
     assert!(!bad.unwrap_err().to_string().contains("s3cr3t-pw"));
+}
+
+/// A table made before owner tokens (no `owner` column, a claim in flight
+/// with no owner): `migrate` adds the column; that claim still blocks
+/// duplicates until its lease, and new claims release by their token.
+#[tokio::test]
+async fn migrate_adds_the_owner_column_to_an_older_table() {
+    use scalekit_tower::webhook::{Claim, IdempotencyStore};
+    let harness = Postgres::default();
+    let Some(url) = support::postgres_url().await else {
+        return;
+    };
+    let table = support::unique("older");
+    let store = PostgresIdempotencyStore::connect(&url)
+        .await
+        .unwrap()
+        .with_table(Some(SCHEMA), &table)
+        .unwrap();
+    harness
+        .tables
+        .lock()
+        .unwrap()
+        .push((store.clone(), table.clone()));
+    let pool = store.pool();
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{SCHEMA}\""))
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE \"{SCHEMA}\".\"{table}\" (
+            webhook_id bytea PRIMARY KEY,
+            state text NOT NULL CHECK (state IN ('in_flight', 'done')),
+            updated_at timestamptz NOT NULL DEFAULT now()
+        )"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO \"{SCHEMA}\".\"{table}\" (webhook_id, state) VALUES ('old_claim', 'in_flight')"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+
+    store.migrate().await.unwrap();
+    assert_eq!(store.claim("old_claim").await.unwrap(), Claim::InFlight);
+    let Claim::Claimed(owner) = store.claim("new_claim").await.unwrap() else {
+        panic!("a new id is claimed after the migration");
+    };
+    store.release("new_claim", owner).await.unwrap();
+    assert!(matches!(
+        store.claim("new_claim").await.unwrap(),
+        Claim::Claimed(_)
+    ));
+    harness.cleanup().await;
 }

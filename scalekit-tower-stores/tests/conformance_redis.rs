@@ -36,17 +36,12 @@ impl Redis {
 impl Harness for Redis {
     type Store = RedisIdempotencyStore;
 
-    async fn store(&self, lease: Duration, retention: Duration) -> Option<Self::Store> {
-        Some(
-            self.fresh()
-                .await?
-                .with_lease(lease)
-                .with_retention(retention),
-        )
-    }
-
     async fn default_store(&self) -> Option<Self::Store> {
         self.fresh().await
+    }
+
+    fn tuned(store: Self::Store, lease: Duration, retention: Duration) -> Self::Store {
+        store.with_lease(lease).with_retention(retention)
     }
 
     fn retention(store: &Self::Store) -> Duration {

@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::{Request, Response, StatusCode};
 use scalekit_tower::webhook::{
-    Claim, EventData, IdempotencyStore, MemoryIdempotencyStore, StoreError, WebhookEvent,
-    WebhookSecret, WebhookService, WebhookVerifier,
+    Claim, ClaimToken, EventData, IdempotencyStore, MemoryIdempotencyStore, StoreError,
+    WebhookEvent, WebhookSecret, WebhookService, WebhookVerifier,
 };
 use tokio::sync::{mpsc, oneshot};
 use tower::ServiceExt;
@@ -352,7 +352,7 @@ impl IdempotencyStore for Unavailable {
     async fn complete(&self, _: &str) -> Result<(), StoreError> {
         Err("unreachable".into())
     }
-    async fn release(&self, _: &str) -> Result<(), StoreError> {
+    async fn release(&self, _: &str, _: ClaimToken) -> Result<(), StoreError> {
         Err("unreachable".into())
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use scalekit_tower::MintLimit;
 use scalekit_tower::webhook::{
-    Claim, IdempotencyStore, MemoryIdempotencyStore, StoreError, WebhookEvent,
+    Claim, ClaimToken, IdempotencyStore, MemoryIdempotencyStore, StoreError, WebhookEvent,
 };
 use scalekit_tower_stores::{PostgresIdempotencyStore, RedisLimitBackend, StoreFailure};
 use sqlx::PgPool;
@@ -278,10 +278,10 @@ impl IdempotencyStore for FleetIdempotency {
         }
     }
 
-    async fn release(&self, webhook_id: &str) -> Result<(), StoreError> {
+    async fn release(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreError> {
         match self {
-            Self::Memory(store) => store.release(webhook_id).await,
-            Self::Postgres(store) => store.release(webhook_id).await,
+            Self::Memory(store) => store.release(webhook_id, owner).await,
+            Self::Postgres(store) => store.release(webhook_id, owner).await,
         }
     }
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::idempotency::{Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError};
+use super::idempotency::{
+    Claim, ClaimToken, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreError,
+};
 
 /// How many `webhook-id`s the default store can hold inside their retention.
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -22,7 +24,8 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// [`with_retention`](Self::with_retention) after it was handled (default 1
 /// hour, more than a signed delivery can be replayed), a claim whose handler
 /// never finished for [`with_lease`](Self::with_lease) (default 2 minutes),
-/// then the next claim may take it over. When it holds
+/// then the next claim may take it over (with a new [`ClaimToken`]: the
+/// first owner's late release changes nothing). When it holds
 /// [`with_capacity`](Self::with_capacity) ids (default 100,000), none of them
 /// expired, a claim of a new id fails with [`MemoryStoreFull`] (the service
 /// answers 503 and Scalekit retries) rather than forget one a replay could
@@ -34,7 +37,7 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let store = MemoryIdempotencyStore::new();
-/// assert_eq!(store.claim("msg_1").await.unwrap(), Claim::Claimed);
+/// assert!(matches!(store.claim("msg_1").await.unwrap(), Claim::Claimed(_)));
 /// assert_eq!(store.claim("msg_1").await.unwrap(), Claim::InFlight);
 /// store.complete("msg_1").await.unwrap();
 /// assert_eq!(store.claim("msg_1").await.unwrap(), Claim::Done);
@@ -74,7 +77,8 @@ struct Entry {
     generation: u64,
     /// When it was claimed (in flight) or completed (done).
     since: Instant,
-    done: bool,
+    /// Who holds the claim; `None` once done.
+    owner: Option<ClaimToken>,
 }
 
 impl MemoryIdempotencyStore {
@@ -162,7 +166,7 @@ impl MemoryIdempotencyStore {
         let mut state = self.lock();
         state.expire(now, self.retention, self.lease);
         match state.entries.get(webhook_id) {
-            Some(entry) if entry.done => return Ok(Claim::Done),
+            Some(entry) if entry.owner.is_none() => return Ok(Claim::Done),
             Some(entry) if now.saturating_duration_since(entry.since) < self.lease => {
                 return Ok(Claim::InFlight);
             }
@@ -175,8 +179,9 @@ impl MemoryIdempotencyStore {
             }
             None => {}
         }
-        state.stamp(webhook_id, now, false);
-        Ok(Claim::Claimed)
+        let owner = ClaimToken::random();
+        state.stamp(webhook_id, now, Some(owner));
+        Ok(Claim::Claimed(owner))
     }
 
     fn complete_now(&self, webhook_id: &str) -> Result<(), MemoryStoreFull> {
@@ -189,16 +194,16 @@ impl MemoryIdempotencyStore {
             });
         }
         // Also when the claim expired while the handler ran: remember it.
-        state.stamp(webhook_id, now, true);
+        state.stamp(webhook_id, now, None);
         Ok(())
     }
 
-    fn release_now(&self, webhook_id: &str) {
+    fn release_now(&self, webhook_id: &str, owner: ClaimToken) {
         let mut state = self.lock();
         if state
             .entries
             .get(webhook_id)
-            .is_some_and(|entry| !entry.done)
+            .is_some_and(|entry| entry.owner == Some(owner))
         {
             state.entries.remove(webhook_id);
         }
@@ -206,8 +211,8 @@ impl MemoryIdempotencyStore {
 }
 
 impl State {
-    /// Records `webhook_id` as claimed or done at `now`.
-    fn stamp(&mut self, webhook_id: &str, now: Instant, done: bool) {
+    /// Records `webhook_id` at `now` as claimed by `owner`, or done (`None`).
+    fn stamp(&mut self, webhook_id: &str, now: Instant, owner: Option<ClaimToken>) {
         let generation = self.next_generation;
         self.next_generation += 1;
         let key: Arc<str> = Arc::from(webhook_id);
@@ -216,7 +221,7 @@ impl State {
             Entry {
                 generation,
                 since: now,
-                done,
+                owner,
             },
         );
         self.order.push_back((key, generation));
@@ -243,7 +248,11 @@ impl State {
                 .get(key)
                 .filter(|entry| entry.generation == *generation);
             let expired = live.is_none_or(|entry| {
-                let keep = if entry.done { retention } else { lease };
+                let keep = if entry.owner.is_none() {
+                    retention
+                } else {
+                    lease
+                };
                 now.saturating_duration_since(entry.since) >= keep
             });
             if !expired {
@@ -283,8 +292,8 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         Ok(self.complete_now(webhook_id)?)
     }
 
-    async fn release(&self, webhook_id: &str) -> Result<(), StoreError> {
-        self.release_now(webhook_id);
+    async fn release(&self, webhook_id: &str, owner: ClaimToken) -> Result<(), StoreError> {
+        self.release_now(webhook_id, owner);
         Ok(())
     }
 }
@@ -294,14 +303,22 @@ mod tests {
     use super::*;
     use crate::webhook::REPLAY_WINDOW;
 
+    /// The token of a claim that must have been won.
+    fn won(claim: Result<Claim, MemoryStoreFull>) -> ClaimToken {
+        match claim {
+            Ok(Claim::Claimed(owner)) => owner,
+            other => panic!("expected a won claim, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_released_claim_can_be_claimed_again() {
         let store = MemoryIdempotencyStore::new();
-        assert_eq!(store.claim_now("a"), Ok(Claim::Claimed));
-        store.release_now("a");
-        assert_eq!(store.claim_now("a"), Ok(Claim::Claimed));
+        let owner = won(store.claim_now("a"));
+        store.release_now("a", owner);
+        let owner = won(store.claim_now("a"));
         store.complete_now("a").unwrap();
-        store.release_now("a");
+        store.release_now("a", owner);
         assert_eq!(store.claim_now("a"), Ok(Claim::Done));
     }
 
@@ -309,10 +326,10 @@ mod tests {
     fn a_full_store_refuses_new_ids_and_forgets_none() {
         let store = MemoryIdempotencyStore::new().with_capacity(3);
         for id in ["done-1", "done-2"] {
-            assert_eq!(store.claim_now(id), Ok(Claim::Claimed));
+            won(store.claim_now(id));
             store.complete_now(id).unwrap();
         }
-        assert_eq!(store.claim_now("running"), Ok(Claim::Claimed));
+        let running = won(store.claim_now("running"));
         assert_eq!(
             store.claim_now("new"),
             Err(MemoryStoreFull { capacity: 3 }),
@@ -322,8 +339,8 @@ mod tests {
         assert_eq!(store.claim_now("done-1"), Ok(Claim::Done));
         assert_eq!(store.claim_now("running"), Ok(Claim::InFlight));
         // A release frees room.
-        store.release_now("running");
-        assert_eq!(store.claim_now("new"), Ok(Claim::Claimed));
+        store.release_now("running", running);
+        won(store.claim_now("new"));
     }
 
     #[test]
@@ -331,9 +348,9 @@ mod tests {
         let store = MemoryIdempotencyStore::new().with_capacity(10);
         for round in 0..10_000 {
             let id = format!("id-{}", round % 5);
-            if store.claim_now(&id) == Ok(Claim::Claimed) {
+            if let Ok(Claim::Claimed(owner)) = store.claim_now(&id) {
                 if round % 2 == 0 {
-                    store.release_now(&id);
+                    store.release_now(&id, owner);
                 } else {
                     store.complete_now(&id).unwrap();
                 }
@@ -348,12 +365,12 @@ mod tests {
     async fn a_handled_id_outlives_the_replay_window_and_a_flood_of_others() {
         let store = MemoryIdempotencyStore::new().with_capacity(1_000);
         assert!(store.retention() >= REPLAY_WINDOW);
-        assert_eq!(store.claim_now("handled"), Ok(Claim::Claimed));
+        won(store.claim_now("handled"));
         store.complete_now("handled").unwrap();
         let mut refused = 0;
         for n in 0..10_000 {
             match store.claim_now(&format!("other-{n}")) {
-                Ok(Claim::Claimed) => store.complete_now(&format!("other-{n}")).unwrap(),
+                Ok(Claim::Claimed(_)) => store.complete_now(&format!("other-{n}")).unwrap(),
                 Ok(other) => panic!("a new id answered {other:?}"),
                 Err(MemoryStoreFull { .. }) => refused += 1,
             }
@@ -363,23 +380,44 @@ mod tests {
         assert_eq!(store.claim_now("handled"), Ok(Claim::Done));
     }
 
+    /// Issue 18, item 4: a claim whose handler still runs is never evicted
+    /// by a flood of other ids (before the fix, the 10,001st id evicted it
+    /// and its duplicate ran concurrently).
+    #[tokio::test(start_paused = true)]
+    async fn an_in_flight_claim_outlives_a_flood_of_10_000_other_ids() {
+        let store = MemoryIdempotencyStore::new().with_capacity(1_000);
+        let running = won(store.claim_now("running"));
+        for n in 0..10_000 {
+            if let Ok(Claim::Claimed(_)) = store.claim_now(&format!("other-{n}")) {
+                store.complete_now(&format!("other-{n}")).unwrap();
+            }
+        }
+        tokio::time::advance(store.lease - Duration::from_secs(1)).await;
+        assert_eq!(store.claim_now("running"), Ok(Claim::InFlight));
+        store.release_now("running", running);
+        assert_eq!(
+            store.claim_now("running").map(|c| c.token().is_some()),
+            Ok(true)
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn ids_are_forgotten_after_the_retention_and_claims_after_the_lease() {
         let store = MemoryIdempotencyStore::new()
             .with_retention(Duration::from_secs(600))
             .with_lease(Duration::from_secs(60));
-        assert_eq!(store.claim_now("done"), Ok(Claim::Claimed));
+        won(store.claim_now("done"));
         store.complete_now("done").unwrap();
-        assert_eq!(store.claim_now("stuck"), Ok(Claim::Claimed));
+        won(store.claim_now("stuck"));
 
         tokio::time::advance(Duration::from_secs(59)).await;
         assert_eq!(store.claim_now("stuck"), Ok(Claim::InFlight));
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(store.claim_now("stuck"), Ok(Claim::Claimed));
+        won(store.claim_now("stuck"));
         assert_eq!(store.claim_now("done"), Ok(Claim::Done));
 
         tokio::time::advance(Duration::from_secs(600)).await;
-        assert_eq!(store.claim_now("done"), Ok(Claim::Claimed));
+        won(store.claim_now("done"));
         assert_eq!(
             store.len(),
             1,
@@ -398,6 +436,6 @@ mod tests {
         }
         assert!(store.claim_now("c").is_err());
         tokio::time::advance(Duration::from_secs(600)).await;
-        assert_eq!(store.claim_now("c"), Ok(Claim::Claimed));
+        won(store.claim_now("c"));
     }
 }

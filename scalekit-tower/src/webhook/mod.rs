@@ -88,7 +88,8 @@ pub use directory_data::{
 pub use error::WebhookError;
 pub use event::{EventData, WebhookEvent, parse_event_time};
 pub use idempotency::{
-    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, REPLAY_WINDOW, StoreError,
+    Claim, ClaimToken, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, REPLAY_WINDOW,
+    StoreError,
 };
 pub use memory_store::{DEFAULT_CAPACITY, MemoryIdempotencyStore, MemoryStoreFull};
 pub use secret::{

@@ -6,11 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use tower_service::Service;
+use tracing::Instrument as _;
 
 use super::deadlines::DeliveryLimits;
 use super::event::WebhookEvent;
@@ -67,6 +69,12 @@ where
 /// | the same delivery is being handled right now | 409 |
 /// | the store cannot claim it (down, slow, full) | 503 with `Retry-After` (nothing ran) |
 /// | handler `Err`, timed out or panicked | 500 (the delivery is not marked seen) |
+///
+/// Once a delivery is read and claimed, it runs to its end in a task of its
+/// own: a sender that disconnects while the handler runs does not cancel it.
+/// The handler finishes (or meets its deadline) and the claim is completed
+/// or released, so the retry is acknowledged as a duplicate, or runs the
+/// handler again, instead of answering 409 until the lease runs out.
 ///
 /// Refusals answer `{"error": "<code>", "message": "<what to fix>"}` with no
 /// secret and no internal detail; the details go to the `tracing` log with
@@ -207,59 +215,88 @@ impl<H: WebhookHandler, St: IdempotencyStore> WebhookService<H, St> {
                 return response;
             }
         };
-        let webhook_id = event.webhook_id().to_owned();
-        let shown_id = SafeText(&webhook_id).to_string();
-        let shown_type = SafeText(event.event_type()).to_string();
-        match self.store.claim(&webhook_id).await {
-            Ok(Claim::Claimed) => {}
-            Ok(Claim::Done) => {
-                tracing::debug!(webhook_id = %shown_id, event_type = %shown_type,
-                    "duplicate Scalekit webhook delivery acknowledged without running the handler");
-                return no_content();
-            }
-            Ok(Claim::InFlight) => {
-                tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
-                    "Scalekit webhook delivery already being handled; asking for a later retry");
-                return refusal(
-                    StatusCode::CONFLICT,
-                    "delivery_in_progress",
-                    "This delivery is being processed; retry later.",
-                );
-            }
-            Err(error) => {
-                tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
-                    "idempotency store failed to claim a Scalekit webhook delivery");
-                return store_unavailable();
-            }
-        }
-        let handler = Arc::clone(&self.handler);
-        let run = run_guarded(
-            async move { handler.handle(event).await },
+        // From the claim on, the delivery runs in a task of its own: a client
+        // that disconnects drops this future, never the claim, the handler
+        // or the complete/release that ends them. Otherwise the handler
+        // would stop mid-way and its claim stay in flight for the whole
+        // lease, every retry answered 409. The task ends within the handler
+        // timeout plus the store's deadlines.
+        let settle = settle(
+            Arc::clone(&self.store),
+            Arc::clone(&self.handler),
             self.limits.handler_timeout,
+            event,
         );
-        let failure = match run.await {
-            HandlerRun::Finished(Ok(())) => {
-                if let Err(error) = self.store.complete(&webhook_id).await {
-                    // The handler's work is done: acknowledge, or the retry would redo it.
-                    tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
-                        "idempotency store failed to mark a handled Scalekit webhook delivery");
-                }
-                tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
-                    "handled a Scalekit webhook delivery");
-                return no_content();
+        // In the request's span, so its log lines keep the app's request fields.
+        match tokio::spawn(settle.in_current_span()).await {
+            Ok(response) => response,
+            Err(error) => {
+                // A panic in the store (the handler's are caught), or the
+                // runtime shutting down.
+                tracing::error!(error = %SafeText(&error.to_string()),
+                    "a Scalekit webhook delivery's task failed");
+                processing_failed()
             }
-            HandlerRun::Finished(Err(error)) => SafeText(&error.to_string()).to_string(),
-            HandlerRun::TimedOut(after) => format!("still running after {after:?}; dropped"),
-            HandlerRun::Panicked(message) => format!("panicked: {}", SafeText(&message)),
-        };
-        tracing::error!(webhook_id = %shown_id, event_type = %shown_type, error = %failure,
-            "Scalekit webhook handler failed; the delivery will be retried");
-        if let Err(error) = self.store.release(&webhook_id).await {
-            tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
-                "idempotency store failed to release a Scalekit webhook delivery");
         }
-        processing_failed()
     }
+}
+
+/// Claims the delivery, runs the handler under its deadline, and completes
+/// or releases the claim: the part of a delivery that must run to its end.
+async fn settle<H: WebhookHandler, St: IdempotencyStore>(
+    store: Arc<St>,
+    handler: Arc<H>,
+    handler_timeout: Duration,
+    event: WebhookEvent,
+) -> Response<String> {
+    let webhook_id = event.webhook_id().to_owned();
+    let shown_id = SafeText(&webhook_id).to_string();
+    let shown_type = SafeText(event.event_type()).to_string();
+    let owner = match store.claim(&webhook_id).await {
+        Ok(Claim::Claimed(owner)) => owner,
+        Ok(Claim::Done) => {
+            tracing::debug!(webhook_id = %shown_id, event_type = %shown_type,
+                "duplicate Scalekit webhook delivery acknowledged without running the handler");
+            return no_content();
+        }
+        Ok(Claim::InFlight) => {
+            tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
+                "Scalekit webhook delivery already being handled; asking for a later retry");
+            return refusal(
+                StatusCode::CONFLICT,
+                "delivery_in_progress",
+                "This delivery is being processed; retry later.",
+            );
+        }
+        Err(error) => {
+            tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
+                "idempotency store failed to claim a Scalekit webhook delivery");
+            return store_unavailable();
+        }
+    };
+    let run = run_guarded(async move { handler.handle(event).await }, handler_timeout);
+    let failure = match run.await {
+        HandlerRun::Finished(Ok(())) => {
+            if let Err(error) = store.complete(&webhook_id).await {
+                // The handler's work is done: acknowledge, or the retry would redo it.
+                tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
+                    "idempotency store failed to mark a handled Scalekit webhook delivery");
+            }
+            tracing::info!(webhook_id = %shown_id, event_type = %shown_type,
+                "handled a Scalekit webhook delivery");
+            return no_content();
+        }
+        HandlerRun::Finished(Err(error)) => SafeText(&error.to_string()).to_string(),
+        HandlerRun::TimedOut(after) => format!("still running after {after:?}; dropped"),
+        HandlerRun::Panicked(message) => format!("panicked: {}", SafeText(&message)),
+    };
+    tracing::error!(webhook_id = %shown_id, event_type = %shown_type, error = %failure,
+        "Scalekit webhook handler failed; the delivery will be retried");
+    if let Err(error) = store.release(&webhook_id, owner).await {
+        tracing::error!(webhook_id = %shown_id, error = %SafeText(&error.to_string()),
+            "idempotency store failed to release a Scalekit webhook delivery");
+    }
+    processing_failed()
 }
 
 /// The store could not claim the delivery (down, slow, full): nothing ran,

@@ -10,6 +10,7 @@ pub mod proxy;
 #[cfg(doctest)]
 mod readme;
 pub mod scim;
+pub mod signing;
 
 use std::net::SocketAddr;
 use std::time::Duration;
