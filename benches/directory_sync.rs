@@ -20,7 +20,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, HeaderValue};
 use scalekit_emulator::Emulator;
 use scalekit_testkit::client_for;
-use scalekit_testkit::scim::ScimDirectory;
+use scalekit_testkit::scim::{ScimDirectory, access_token};
 use scalekit_tower::directory_sync::{DirectorySync, InMemoryDirectory};
 use scalekit_tower::webhook::{WebhookEvent, WebhookSecret, WebhookVerifier};
 use scalekit_tower::{Client, DirectoryListOptions, OrganizationId};
@@ -92,23 +92,6 @@ async fn plain_loop(http: &reqwest::Client, url: &str, token: &str) -> usize {
             _ => return count,
         }
     }
-}
-
-async fn access_token(emulator: &Emulator, http: &reqwest::Client) -> String {
-    let answer: Value = http
-        .post(emulator.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", emulator.client_id()),
-            ("client_secret", emulator.client_secret()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
 }
 
 /// `count` verified user events: creations, then an update of each.
