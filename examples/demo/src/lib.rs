@@ -337,17 +337,7 @@ pub fn router_with_session_timeout(
     verifier: Option<WebhookVerifier>,
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
-    let fleet = Fleet::in_memory("local");
-    build_router(
-        client,
-        verifier,
-        idle,
-        fleet,
-        sessions,
-        PageLimit::On,
-        DeletePolicy::default(),
-    )
+    alone(client, verifier, idle, PageLimit::On)
 }
 
 /// [`router`] without the settings page's own minting limit, so every
@@ -356,18 +346,20 @@ pub fn router_without_page_limit(
     client: Client,
     verifier: Option<WebhookVerifier>,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    alone(client, verifier, SESSION_IDLE_TIMEOUT, PageLimit::Off)
+}
+
+/// The routes of a demo alone: sessions and everything else in memory.
+fn alone(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+    idle: Duration,
+    page_limit: PageLimit,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
     let fleet = Fleet::in_memory("local");
-    let idle = SESSION_IDLE_TIMEOUT;
-    build_router(
-        client,
-        verifier,
-        idle,
-        fleet,
-        sessions,
-        PageLimit::Off,
-        DeletePolicy::default(),
-    )
+    let deletes = DeletePolicy::default();
+    build_router(client, verifier, idle, fleet, sessions, page_limit, deletes)
 }
 
 /// Whether the settings page has its own minting limit.
