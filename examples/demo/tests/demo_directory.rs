@@ -24,13 +24,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// Waits until the demo badge `id` is in `state`.
 async fn wait_for_badge(browser: &Browser, id: &str, state: &str) {
     browser
-        .wait_until_with(
-            &format!("#{id} to be {state}"),
-            "var b = document.getElementById(arguments[0]); \
-             return !!b && b.getAttribute('data-state') === arguments[1];",
-            vec![json!(id), json!(state)],
-            WAIT,
-        )
+        .wait_for_attribute(id, "data-state", state, WAIT)
         .await;
 }
 
@@ -136,12 +130,7 @@ async fn connect_from_the_portal(browser: &Browser) -> ScimDirectory {
     browser.enter_frame("scalekit-portal").await;
     browser.click("scim-enable").await;
     browser
-        .wait_until(
-            "directory sync enabled in the portal",
-            "var s = document.getElementById('scim-state'); \
-             return !!s && s.getAttribute('data-enabled') === 'true';",
-            WAIT,
-        )
+        .wait_for_attribute("scim-state", "data-enabled", "true", WAIT)
         .await;
     browser.click("scim-token-generate").await;
     let token = browser
