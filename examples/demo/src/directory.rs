@@ -18,6 +18,7 @@
 //! on opening the page brings a replica that missed deliveries up to date.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::extract::{Query, State};
@@ -161,8 +162,12 @@ impl DirectoryPanel {
         &self,
         organization: &OrganizationId,
         full: bool,
-    ) -> Result<Option<ReconcileReport>, scalekit_tower::Error> {
-        let directories = self.client.list_directories(organization).await?;
+    ) -> Result<Option<ReconcileReport>, SyncError<Infallible>> {
+        let directories = self
+            .client
+            .list_directories(organization)
+            .await
+            .map_err(SyncError::Read)?;
         let Some(directory) = directories.into_iter().find(|d| d.enabled) else {
             return Ok(None);
         };
@@ -175,15 +180,7 @@ impl DirectoryPanel {
             sync.reconcile(&self.client, organization, &directory.id)
                 .await
         };
-        match report {
-            Ok(report) => Ok(Some(report)),
-            Err(SyncError::Read(error)) => Err(error),
-            Err(SyncError::Store(never)) => match never {},
-            Err(other) => {
-                tracing::warn!(error = %other, "the directory reconcile failed");
-                Ok(None)
-            }
-        }
+        report.map(Some)
     }
 
     /// What the panel shows for `organization`: its users (active first,
