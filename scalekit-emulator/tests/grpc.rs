@@ -28,8 +28,8 @@ mod proto {
 use proto::google::rpc::Status as RpcStatus;
 use proto::scalekit::v1::connections::ListConnectionsRequest;
 use proto::scalekit::v1::connections::connection_service_client::ConnectionServiceClient;
-use proto::scalekit::v1::directories::ListDirectoriesRequest;
 use proto::scalekit::v1::directories::directory_service_client::DirectoryServiceClient;
+use proto::scalekit::v1::directories::{CreateDirectoryRequest, ListDirectoriesRequest};
 use proto::scalekit::v1::domains::domain_service_client::DomainServiceClient;
 use proto::scalekit::v1::domains::{ListDomainRequest, list_domain_request};
 use proto::scalekit::v1::errdetails::ErrorInfo;
@@ -569,4 +569,101 @@ async fn unserved_methods_are_named() {
             format!("{path} is not served by the emulator")
         );
     }
+}
+
+#[tokio::test]
+async fn a_directory_is_created_over_grpc_once_per_organization() {
+    let emu = Emulator::start().await.unwrap();
+    let token = token(&emu).await;
+    let organization = OrganizationServiceClient::new(channel(&emu).await)
+        .create_organization(authorized(
+            CreateOrganizationRequest {
+                organization: Some(CreateOrganization {
+                    display_name: "Directory Corp".into(),
+                    ..Default::default()
+                }),
+            },
+            &token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .organization
+        .unwrap();
+    let mut directories = DirectoryServiceClient::new(channel(&emu).await);
+    let list = |directories: &mut DirectoryServiceClient<Channel>| {
+        let request = authorized(
+            ListDirectoriesRequest {
+                organization_id: organization.id.clone(),
+            },
+            &token,
+        );
+        let mut directories = directories.clone();
+        async move {
+            directories
+                .list_directories(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .directories
+        }
+    };
+    assert!(list(&mut directories).await.is_empty(), "none yet");
+
+    let create = CreateDirectoryRequest {
+        organization_id: organization.id.clone(),
+        directory: None,
+    };
+    let created = directories
+        .create_directory(authorized(create.clone(), &token))
+        .await
+        .unwrap()
+        .into_inner()
+        .directory
+        .unwrap();
+    assert!(created.id.starts_with("dir_"), "{created:?}");
+    assert_eq!(created.organization_id, organization.id);
+    assert!(!created.enabled, "a new directory starts disabled");
+    assert!(
+        created
+            .directory_endpoint
+            .ends_with(&format!("/api/v1/directories/{}/scim/v2", created.id)),
+        "{}",
+        created.directory_endpoint
+    );
+    let listed = list(&mut directories).await;
+    assert_eq!(
+        listed.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        [created.id.as_str()]
+    );
+    // REST sees the same directory.
+    let (_, rest) = get_json(
+        &emu,
+        &token,
+        &format!("/api/v1/organizations/{}/directories", organization.id),
+    )
+    .await;
+    assert_eq!(rest["directories"][0]["id"], created.id.as_str());
+
+    // One per organization: asking again answers the same directory.
+    let again = directories
+        .create_directory(authorized(create, &token))
+        .await
+        .unwrap()
+        .into_inner()
+        .directory
+        .unwrap();
+    assert_eq!(again.id, created.id);
+
+    let missing = directories
+        .create_directory(authorized(
+            CreateDirectoryRequest {
+                organization_id: "org_missing".into(),
+                directory: None,
+            },
+            &token,
+        ))
+        .await
+        .unwrap_err();
+    assert_status(&missing, Code::NotFound, "NOT_FOUND");
 }

@@ -15,6 +15,10 @@
 //!   asset the page loads with `integrity` and its CSP nonce;
 //! - `/settings/webhooks`: the verified webhook deliveries about the user's
 //!   organization, for the page's panel;
+//! - `/settings/directory`: the organization's directory users and groups
+//!   the server holds (fed by the directory webhooks through the kit's
+//!   `DirectorySync`), for the page's Directory panel, and
+//!   `POST /settings/directory/reconcile` to reconcile them from Scalekit;
 //! - `POST /webhooks/scalekit`: Scalekit's signed webhooks, verified by the
 //!   kit's `WebhookService` (outside the session layer).
 //!
@@ -40,6 +44,7 @@
 //! ```
 
 mod bounded_sessions;
+mod directory;
 mod fleet;
 mod hosts;
 mod pages;
@@ -63,6 +68,7 @@ use scalekit_axum_extract::{
     handoff_route, listener_route, refresh_route, status_route, webhook_route,
 };
 use scalekit_emulator::{Emulator, EmulatorBuilder};
+use scalekit_tower::directory_sync::DeletePolicy;
 use scalekit_tower::resolve::ExternalIdResolver;
 use scalekit_tower::template::ListenerAsset;
 use scalekit_tower::webhook::{WebhookEvent, WebhookService, WebhookVerifier};
@@ -70,6 +76,7 @@ use scalekit_tower::{Client, Config, Feature, MintLimit, PortalLinkLayer, resolv
 use tokio::net::TcpListener;
 
 pub use bounded_sessions::{BoundedStore, DEFAULT_SESSION_CAPACITY};
+pub use directory::{DIRECTORY_PATH, DIRECTORY_RECONCILE_PATH};
 pub use fleet::Fleet;
 pub use server::ServerLimits;
 pub use session::{DEMO_USERS, DemoUser};
@@ -132,6 +139,9 @@ pub struct Options {
     pub session_capacity: usize,
     /// The fleet this replica belongs to; `None`: alone, everything in memory.
     pub fleet: Option<Fleet>,
+    /// What a user deleted in the identity provider becomes in the
+    /// Directory panel: kept inactive (the default) or removed.
+    pub directory_deletes: DeletePolicy,
 }
 
 impl Default for Options {
@@ -142,6 +152,7 @@ impl Default for Options {
             server: ServerLimits::default(),
             session_capacity: DEFAULT_SESSION_CAPACITY,
             fleet: None,
+            directory_deletes: DeletePolicy::default(),
         }
     }
 }
@@ -291,6 +302,7 @@ pub async fn start_with_options(
         fleet,
         sessions.clone(),
         PageLimit::On,
+        options.directory_deletes,
     )?
     .layer(limits.request_layer())
     .layer(middleware::from_fn_with_state(hosts, hosts::check));
@@ -336,9 +348,7 @@ pub fn router_with_session_timeout(
     verifier: Option<WebhookVerifier>,
     idle: Duration,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
-    let fleet = Fleet::in_memory("local");
-    build_router(client, verifier, idle, fleet, sessions, PageLimit::On)
+    alone(client, verifier, idle, PageLimit::On)
 }
 
 /// [`router`] without the settings page's own minting limit, so every
@@ -347,10 +357,20 @@ pub fn router_without_page_limit(
     client: Client,
     verifier: Option<WebhookVerifier>,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    alone(client, verifier, SESSION_IDLE_TIMEOUT, PageLimit::Off)
+}
+
+/// The routes of a demo alone: sessions and everything else in memory.
+fn alone(
+    client: Client,
+    verifier: Option<WebhookVerifier>,
+    idle: Duration,
+    page_limit: PageLimit,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let sessions = Sessions::memory(DEFAULT_SESSION_CAPACITY);
     let fleet = Fleet::in_memory("local");
-    let idle = SESSION_IDLE_TIMEOUT;
-    build_router(client, verifier, idle, fleet, sessions, PageLimit::Off)
+    let deletes = DeletePolicy::default();
+    build_router(client, verifier, idle, fleet, sessions, page_limit, deletes)
 }
 
 /// Whether the settings page has its own minting limit.
@@ -368,8 +388,10 @@ fn build_router(
     fleet: Fleet,
     sessions: Sessions,
     page_limit: PageLimit,
+    directory_deletes: DeletePolicy,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let server = webhooks::ServerState::default();
+    let directory = directory::DirectoryPanel::new(client.clone(), directory_deletes);
     // The app's tenant id comes from its own session; Scalekit's external-id
     // lookup maps it to the organization (cached briefly; links never are).
     let resolver: Resolver = resolve::by_external_id(client.clone(), tenant as fn(&Parts) -> _);
@@ -383,7 +405,7 @@ fn build_router(
     let frame_src: Arc<str> = client.config().portal_origin().into();
     let signed_in =
         |parts: &axum::http::request::Parts| parts.extensions.get::<DemoUser>().copied();
-    let mut portal = PortalLinkLayer::new(client, resolver)
+    let mut portal = PortalLinkLayer::new(client, resolver.clone())
         // Signed in is not enough: only admins may configure single sign-on.
         .authorize(move |parts| signed_in(parts).is_some_and(|user| user.admin))
         // The browser's refresh calls: per organization (the default) and
@@ -418,6 +440,7 @@ fn build_router(
         .route("/static/demo.css", get(pages::stylesheet))
         .route("/static/demo.js", get(pages::script))
         .with_state(pages)
+        .merge(directory::routes(directory.clone(), resolver.clone()))
         // The app's auth: the session layer, then the user it holds put in
         // the request extensions for the pages and the resolver.
         .layer(middleware::from_fn(session::load_user))
@@ -434,11 +457,13 @@ fn build_router(
             let service = WebhookService::new(verifier, move |event: WebhookEvent| {
                 let server = server.clone();
                 let fleet = fleet.clone();
+                let directory = directory.clone();
                 async move {
                     tokio::time::sleep(fleet.handler_delay()).await;
                     // The shared record first: if it fails, the handler
                     // fails and Scalekit retries.
                     fleet.record(&event).await?;
+                    directory.on_event(&event).await;
                     let Ok(()) = server.on_event(event).await;
                     Ok::<_, scalekit_tower_stores::StoreFailure>(())
                 }

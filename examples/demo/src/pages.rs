@@ -47,6 +47,10 @@ impl Pages {
         templates.add_template("layout.html", include_str!("../templates/layout.html"))?;
         templates.add_template("home.html", include_str!("../templates/home.html"))?;
         templates.add_template("settings.html", include_str!("../templates/settings.html"))?;
+        templates.add_template(
+            "directory.html",
+            include_str!("../templates/directory.html"),
+        )?;
         Ok(Self {
             templates,
             portal_origin: client.config().portal_origin().parse()?,

@@ -116,7 +116,9 @@ pub(crate) fn list_users(
     query: &MemberQuery,
 ) -> Result<Value, ApiError> {
     get(state, organization_id, directory_id)?;
-    let items = state
+    // Only the page's users are rendered: a page of a large directory
+    // costs its 30 users, not every user's JSON.
+    let (users, total, next, prev) = state
         .store
         .read_directory(directory_id, |contents| {
             if let Some(group) = &query.directory_group_id
@@ -126,7 +128,7 @@ pub(crate) fn list_users(
                     "directory group {group} not found"
                 )));
             }
-            Ok(contents
+            let items: Vec<_> = contents
                 .users
                 .values()
                 .filter(|user| {
@@ -141,17 +143,17 @@ pub(crate) fn list_users(
                             .is_some_and(|g| g.members.contains(&user.id))
                     })
                 })
-                .map(|user| {
-                    (
-                        user.seq,
-                        user.to_json(&contents.groups_of(&user.id), query.include_detail),
-                    )
-                })
-                .collect::<Vec<_>>())
+                .map(|user| (user.seq, user))
+                .collect();
+            let total = items.len();
+            let (page, next, prev) = query.page(items)?;
+            let users: Vec<Value> = page
+                .into_iter()
+                .map(|user| user.to_json(&contents.groups_of(&user.id), query.include_detail))
+                .collect();
+            Ok((users, total, next, prev))
         })
         .map_err(|error| api_error(error, organization_id))??;
-    let total = items.len();
-    let (users, next, prev) = query.page(items)?;
     Ok(
         json!({"users": users, "total_size": total, "next_page_token": next, "prev_page_token": prev}),
     )

@@ -1,4 +1,4 @@
-//! `DirectoryService`: list and get an organization's directory (with its
+//! `DirectoryService`: create, list and get an organization's directory (with its
 //! counts, sync times, SCIM endpoint and secret hints), enable/disable it,
 //! create or regenerate its SCIM secret, and page through its users and
 //! groups. Each call does what its REST twin does (`crate::api::directories`
@@ -184,6 +184,16 @@ fn query(
 
 #[tonic::async_trait]
 impl DirectoryService for Directories {
+    async fn create_directory(
+        &self,
+        request: Request<pb::CreateDirectoryRequest>,
+    ) -> Result<Response<pb::CreateDirectoryResponse>, Status> {
+        let record = directories::create(&self.0, &request.into_inner().organization_id)?;
+        Ok(Response::new(pb::CreateDirectoryResponse {
+            directory: Some(directory(&self.0, &record)),
+        }))
+    }
+
     async fn get_directory(
         &self,
         request: Request<pb::GetDirectoryRequest>,

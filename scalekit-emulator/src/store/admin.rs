@@ -124,6 +124,10 @@ impl Store {
             ));
             removed
         };
+        // The directory's SCIM users, groups and secret go with it (taken
+        // after the organization lock is released, as every other path
+        // takes one lock at a time).
+        lock(&self.directories).remove(&removed.directory_id);
         self.feed.dispatch();
         Ok(removed)
     }
@@ -215,5 +219,59 @@ impl Store {
         };
         self.feed.dispatch();
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use crate::store::domains::VerificationOutcome;
+    use crate::store::locking::lock;
+    use crate::store::organizations::Organizations;
+    use crate::store::parent_origins::ParentOrigins;
+    use crate::store::{Store, StoreSeed};
+
+    #[test]
+    fn deleting_an_organization_removes_its_directory_contents() {
+        let store = Store::new(
+            StoreSeed {
+                environment_id: "env_1".to_owned(),
+                organizations: Organizations::default(),
+                origins: ParentOrigins::default(),
+                default_verification: VerificationOutcome::default(),
+            },
+            Vec::new(),
+        );
+        let created = store
+            .create_organization("Doomed".to_owned(), None, BTreeMap::new(), None, None)
+            .unwrap();
+        let kept = store
+            .create_organization("Kept".to_owned(), None, BTreeMap::new(), None, None)
+            .unwrap();
+        for organization in [&created, &kept] {
+            store.set_directory(&organization.id, true).unwrap();
+            store
+                .create_directory_secret(&organization.id, &organization.directory_id)
+                .unwrap();
+            store
+                .scim_create_user(
+                    &organization.directory_id,
+                    json!({"userName": format!("ann@{}.test", organization.id)}),
+                )
+                .unwrap();
+        }
+        assert_eq!(lock(&store.directories).len(), 2);
+
+        store.delete_organization(&created.id).unwrap();
+
+        let directories = lock(&store.directories);
+        assert!(
+            !directories.contains_key(&created.directory_id),
+            "the deleted organization's SCIM users and secret stay behind"
+        );
+        assert!(directories.contains_key(&kept.directory_id));
     }
 }

@@ -59,6 +59,37 @@ fn check(directory_id: &str, options: &DirectoryListOptions) -> Result<(), Error
     Ok(())
 }
 
+/// A page of a directory's users or groups: where it is read, and its
+/// items with the next page's token.
+trait MemberPage: serde::de::DeserializeOwned + Send + 'static {
+    /// What the page lists.
+    type Item: Send + 'static;
+    /// The path segment after the directory id.
+    const KIND: &'static str;
+    /// Whether the users-only filters (the group) go into the query.
+    const USERS: bool;
+    /// The items and the next page's token.
+    fn split(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+impl MemberPage for DirectoryUserPage {
+    type Item = DirectoryUser;
+    const KIND: &'static str = "users";
+    const USERS: bool = true;
+    fn split(self) -> (Vec<DirectoryUser>, Option<String>) {
+        (self.users, self.next_page_token)
+    }
+}
+
+impl MemberPage for DirectoryGroupPage {
+    type Item = DirectoryGroup;
+    const KIND: &'static str = "groups";
+    const USERS: bool = false;
+    fn split(self) -> (Vec<DirectoryGroup>, Option<String>) {
+        (self.groups, self.next_page_token)
+    }
+}
+
 impl Client {
     /// One page of a directory's users
     /// (`GET /api/v1/organizations/{org}/directories/{dir}/users`);
@@ -70,14 +101,8 @@ impl Client {
         options: &DirectoryListOptions,
         page_token: Option<&str>,
     ) -> Result<DirectoryUserPage, Error> {
-        check(directory_id, options)?;
-        self.directory_page(
-            organization,
-            directory_id,
-            "users",
-            options.query(page_token, true),
-        )
-        .await
+        self.member_page(organization, directory_id, options, page_token)
+            .await
     }
 
     /// One page of a directory's groups
@@ -89,14 +114,8 @@ impl Client {
         options: &DirectoryListOptions,
         page_token: Option<&str>,
     ) -> Result<DirectoryGroupPage, Error> {
-        check(directory_id, options)?;
-        self.directory_page(
-            organization,
-            directory_id,
-            "groups",
-            options.query(page_token, false),
-        )
-        .await
+        self.member_page(organization, directory_id, options, page_token)
+            .await
     }
 
     /// Every user of a directory, in the API's order, fetched a page at a
@@ -108,22 +127,7 @@ impl Client {
         directory_id: &str,
         options: DirectoryListOptions,
     ) -> impl Stream<Item = Result<DirectoryUser, Error>> + Send + 'static {
-        let (client, organization, directory) =
-            (self.clone(), organization.clone(), directory_id.to_owned());
-        paged(move |token| {
-            let (client, organization, directory, options) = (
-                client.clone(),
-                organization.clone(),
-                directory.clone(),
-                options.clone(),
-            );
-            async move {
-                let page = client
-                    .directory_users_page(&organization, &directory, &options, token.as_deref())
-                    .await?;
-                Ok((page.users, page.next_page_token))
-            }
-        })
+        self.members::<DirectoryUserPage>(organization, directory_id, options)
     }
 
     /// Every group of a directory, fetched a page at a time (see
@@ -134,6 +138,16 @@ impl Client {
         directory_id: &str,
         options: DirectoryListOptions,
     ) -> impl Stream<Item = Result<DirectoryGroup, Error>> + Send + 'static {
+        self.members::<DirectoryGroupPage>(organization, directory_id, options)
+    }
+
+    /// Every item of the pages of kind `P`.
+    fn members<P: MemberPage>(
+        &self,
+        organization: &OrganizationId,
+        directory_id: &str,
+        options: DirectoryListOptions,
+    ) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static {
         let (client, organization, directory) =
             (self.clone(), organization.clone(), directory_id.to_owned());
         paged(move |token| {
@@ -144,29 +158,32 @@ impl Client {
                 options.clone(),
             );
             async move {
-                let page = client
-                    .directory_groups_page(&organization, &directory, &options, token.as_deref())
+                let page: P = client
+                    .member_page(&organization, &directory, &options, token.as_deref())
                     .await?;
-                Ok((page.groups, page.next_page_token))
+                Ok(page.split())
             }
         })
     }
 
-    async fn directory_page<T: serde::de::DeserializeOwned>(
+    /// One page of kind `P`.
+    async fn member_page<P: MemberPage>(
         &self,
         organization: &OrganizationId,
         directory_id: &str,
-        kind: &str,
-        query: Vec<(&'static str, String)>,
-    ) -> Result<T, Error> {
+        options: &DirectoryListOptions,
+        page_token: Option<&str>,
+    ) -> Result<P, Error> {
+        check(directory_id, options)?;
         let mut url = self.api_url(&[
             "organizations",
             organization.as_str(),
             "directories",
             directory_id,
-            kind,
+            P::KIND,
         ]);
-        url.query_pairs_mut().extend_pairs(query);
+        url.query_pairs_mut()
+            .extend_pairs(options.query(page_token, P::USERS));
         let answer = self
             .send_authorized(Replay::Always, |http| http.get(url.clone()))
             .await?;

@@ -20,7 +20,9 @@ pub struct ScimDirectory {
     http: Client,
 }
 
-async fn token(emulator: &Emulator, http: &Client) -> String {
+/// An access token for the emulator's management API (client
+/// credentials), for calls made without the kit's client.
+pub async fn access_token(emulator: &Emulator, http: &Client) -> String {
     let answer: Value = http
         .post(emulator.url("/oauth/token"))
         .form(&[
@@ -44,7 +46,7 @@ impl ScimDirectory {
     /// Enables `organization`'s directory and creates its secret over REST.
     pub async fn connect(emulator: &Emulator, organization: &str) -> Self {
         let http = Client::new();
-        let token = token(emulator, &http).await;
+        let token = access_token(emulator, &http).await;
         let directory_id = emulator
             .organization(organization)
             .expect("the organization exists")

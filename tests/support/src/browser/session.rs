@@ -265,6 +265,29 @@ impl Browser {
         .map(str::to_owned)
     }
 
+    /// Waits until the element with this id (in the current frame) has
+    /// `attribute` equal to `value`.
+    ///
+    /// # Panics
+    ///
+    /// After `timeout`, as [`Browser::wait_until`].
+    pub async fn wait_for_attribute(
+        &self,
+        id: &str,
+        attribute: &str,
+        value: &str,
+        timeout: Duration,
+    ) {
+        self.wait_until_with(
+            &format!("#{id} to have {attribute}={value:?}"),
+            "var el = document.getElementById(arguments[0]); \
+             return !!el && el.getAttribute(arguments[1]) === arguments[2];",
+            vec![json!(id), json!(attribute), json!(value)],
+            timeout,
+        )
+        .await;
+    }
+
     /// Switches WebDriver into the iframe with this id (in the current frame).
     pub async fn enter_frame(&self, id: &str) {
         self.client
