@@ -217,6 +217,7 @@
 
 mod asset;
 mod embed;
+mod prerender;
 #[cfg(test)]
 mod tests;
 
@@ -352,7 +353,16 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-fn render(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+/// `name` rendered for this page: spliced into the pre-rendered snippet of
+/// this configuration when there is one (see `prerender`).
+fn render(name: &'static str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    prerender::render(name, link, embed, |link, embed| {
+        render_fresh(name, link, embed)
+    })
+}
+
+/// `name` rendered through the template.
+fn render_fresh(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
     ENV.get_template(name)
         .and_then(|template| template.render(context! { scalekit => context(link, embed) }))
         .expect("the built-in templates render with any PortalEmbed (tested)")

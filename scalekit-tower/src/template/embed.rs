@@ -498,6 +498,55 @@ impl Default for PortalEmbed {
     }
 }
 
+impl PortalEmbed {
+    /// Whether `other` renders the same snippet but for its nonce: every
+    /// field but the nonce is equal (the pre-rendered snippets' key).
+    pub(super) fn same_except_nonce(&self, other: &Self) -> bool {
+        // Destructured, so a new field cannot be forgotten here.
+        let Self {
+            iframe_id,
+            refresh_url,
+            status_url,
+            handoff_url,
+            listener,
+            height,
+            title,
+            load_timeout,
+            refresh_retries,
+            refresh_backoff,
+            refresh_limit,
+            refresh_window,
+            nonce: _,
+            portal_origin,
+            unavailable_message,
+            load_timeout_message,
+            blocked_message,
+            session_warning_message,
+            retry_label,
+            open_label,
+        } = self;
+        *iframe_id == other.iframe_id
+            && *refresh_url == other.refresh_url
+            && *status_url == other.status_url
+            && *handoff_url == other.handoff_url
+            && *listener == other.listener
+            && *height == other.height
+            && *title == other.title
+            && *load_timeout == other.load_timeout
+            && *refresh_retries == other.refresh_retries
+            && *refresh_backoff == other.refresh_backoff
+            && *refresh_limit == other.refresh_limit
+            && *refresh_window == other.refresh_window
+            && *portal_origin == other.portal_origin
+            && *unavailable_message == other.unavailable_message
+            && *load_timeout_message == other.load_timeout_message
+            && *blocked_message == other.blocked_message
+            && *session_warning_message == other.session_warning_message
+            && *retry_label == other.retry_label
+            && *open_label == other.open_label
+    }
+}
+
 impl fmt::Debug for PortalEmbed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortalEmbed")
