@@ -294,23 +294,23 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
     };
     let (state, message) = match location {
         Some(_) => ("loading", ""),
-        None => ("unavailable", embed.unavailable_message.as_str()),
+        None => ("unavailable", embed.unavailable_message.as_ref()),
     };
     let mut values: BTreeMap<&str, Value> = BTreeMap::from([
         ("container_id", Value::from(embed.container_id())),
-        ("iframe_id", Value::from(embed.iframe_id.as_str())),
+        ("iframe_id", Value::from(embed.iframe_id.as_ref())),
         ("status_id", Value::from(embed.status_id())),
         ("message_id", Value::from(embed.message_id())),
         ("retry_id", Value::from(embed.retry_id())),
         ("open_id", Value::from(embed.open_id())),
         ("src", Value::from(location.map(|url| url.as_str()))),
         ("height", Value::from(embed.height)),
-        ("title", Value::from(embed.title.as_str())),
+        ("title", Value::from(embed.title.as_ref())),
         ("state", Value::from(state)),
         ("message", Value::from(message)),
-        ("retry_label", Value::from(embed.retry_label.as_str())),
-        ("open_label", Value::from(embed.open_label.as_str())),
-        ("handoff_url", Value::from(embed.handoff_url.as_str())),
+        ("retry_label", Value::from(embed.retry_label.as_ref())),
+        ("open_label", Value::from(embed.open_label.as_ref())),
+        ("handoff_url", Value::from(embed.handoff_url.as_ref())),
         ("nonce", Value::from(embed.nonce.as_deref())),
         ("config_json", Value::from_safe_string(script_json(&config))),
     ]);
@@ -320,7 +320,7 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
         }
         Listener::Asset(url) => {
             values.insert("config_id", Value::from(embed.config_id()));
-            values.insert("script_src", Value::from(url.as_str()));
+            values.insert("script_src", Value::from(url.as_ref()));
             values.insert("integrity", Value::from(asset::BUILT.integrity.as_str()));
         }
     }
