@@ -131,12 +131,17 @@ const DOCUMENTED_LINK_LIFETIME: time::Duration = time::Duration::minutes(1);
 #[derive(Deserialize)]
 struct WireLink<'a> {
     #[serde(default, borrow)]
-    id: Option<Cow<'a, str>>,
+    id: Option<Text<'a>>,
     #[serde(default, borrow)]
-    location: Option<Cow<'a, str>>,
+    location: Option<Text<'a>>,
     #[serde(default, borrow, alias = "expireTime")]
-    expire_time: Option<Cow<'a, str>>,
+    expire_time: Option<Text<'a>>,
 }
+
+/// A JSON string, borrowed unless it has escapes (serde borrows a `Cow`
+/// only as a field of its own, not inside an `Option`).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// The documented shape, `{"link":{...}}`, read straight into [`WireLink`].
 #[derive(Deserialize)]
@@ -177,16 +182,17 @@ pub(crate) fn parse_portal_link(body: &[u8], portal_origin: &str) -> Result<Port
     };
     let raw_location = wire
         .location
+        .map(|Text(l)| l)
         .filter(|l| !l.is_empty())
         .ok_or_else(|| unexpected("portal link response has no `location`".into()))?;
     let location = checked_location(&raw_location, portal_origin)?;
-    let expires_at = match wire.expire_time.filter(|t| !t.is_empty()) {
+    let expires_at = match wire.expire_time.map(|Text(t)| t).filter(|t| !t.is_empty()) {
         Some(raw) => OffsetDateTime::parse(&raw, &Rfc3339)
             .map_err(|e| unexpected(format!("portal link `expire_time` is not RFC 3339 ({e})")))?,
         None => OffsetDateTime::now_utc() + DOCUMENTED_LINK_LIFETIME,
     };
     Ok(PortalLink::new(
-        wire.id.map(Cow::into_owned).unwrap_or_default(),
+        wire.id.map(|Text(id)| id.into_owned()).unwrap_or_default(),
         location,
         expires_at,
     ))
