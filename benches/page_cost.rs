@@ -37,7 +37,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use http::Request;
@@ -45,7 +44,6 @@ use http_body_util::BodyExt;
 use scalekit_axum_extract::PortalLink;
 use scalekit_tower::template::{PortalEmbed, render_portal};
 use scalekit_tower::{Client, Config, OrganizationId, PortalLinkLayer, resolve};
-use serde::Deserialize;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
@@ -133,47 +131,9 @@ async fn kit_settings(PortalLink(link): PortalLink) -> Html<String> {
     ))
 }
 
-#[derive(Clone)]
-struct Floor {
-    http: reqwest::Client,
-    url: String,
-    authorization: String,
-}
-
-#[derive(Deserialize)]
-struct Answer {
-    link: Location,
-}
-
-#[derive(Deserialize)]
-struct Location {
-    location: String,
-}
-
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-}
-
-/// The floor's settings page, as in `benches/side-by-side/floor`.
-async fn floor_settings(State(floor): State<Floor>) -> Html<String> {
-    let answer: Answer = floor
-        .http
-        .put(&floor.url)
-        .header("authorization", &floor.authorization)
-        .send()
-        .await
-        .and_then(|response| response.error_for_status())
-        .expect("portal_links answers 200")
-        .json()
-        .await
-        .expect("a portal link");
-    Html(format!(
-        "<!doctype html><title>Settings</title><h1>Single sign-on</h1>\
-         <iframe src=\"{}\" title=\"Admin portal\" style=\"width:100%;height:640px;border:0\"></iframe>",
-        answer.link.location
-    ))
-}
+/// The floor's page, the same code `benches/side-by-side/floor` serves.
+#[path = "side-by-side/floor/src/page.rs"]
+mod floor;
 
 struct Apps {
     kit: Router,
@@ -203,31 +163,18 @@ async fn apps(upstream: &Upstream) -> Apps {
             resolve::fixed(org.clone()),
         ))
         .with_state(());
-    let http = reqwest::Client::new();
-    let token: Token = http
-        .post(format!("{}/oauth/token", upstream.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", upstream.client_id.as_str()),
-            ("client_secret", upstream.client_secret.as_str()),
-        ])
-        .send()
-        .await
-        .expect("the token endpoint answers")
-        .json()
-        .await
-        .expect("a token");
     let floor = Router::new()
-        .route("/settings", get(floor_settings))
-        .with_state(Floor {
-            http,
-            url: format!(
-                "{}/api/v1/organizations/{}/portal_links",
-                upstream.base_url,
-                org.as_str()
-            ),
-            authorization: format!("Bearer {}", token.access_token),
-        });
+        .route("/settings", get(floor::settings))
+        .with_state(
+            floor::Floor::start(
+                &upstream.base_url,
+                &upstream.client_id,
+                &upstream.client_secret,
+                org.as_str(),
+            )
+            .await
+            .expect("the floor gets its token"),
+        );
     let link = client
         .generate_portal_link(&org, &[])
         .await

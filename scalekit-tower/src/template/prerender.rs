@@ -192,18 +192,11 @@ fn cut_for(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::link;
     use super::super::{IFRAME_TEMPLATE, PORTAL_TEMPLATE, SCRIPT_TEMPLATE, render_fresh};
     use super::*;
 
     const HOSTILE: &str = "\"><script>alert(1)</script>'&\u{2028}</script><!--";
-
-    fn link(location: &str) -> PortalLink {
-        PortalLink::new(
-            "lnk_1",
-            Url::parse(location).unwrap(),
-            time::OffsetDateTime::UNIX_EPOCH,
-        )
-    }
 
     /// Every template, twice (the first render fills the cache, the second
     /// splices), equals the template's own render.
