@@ -17,14 +17,7 @@ const README: &str = include_str!("../README.md");
 
 /// The body of the first fenced block of `language` whose text contains `marker`.
 fn snippet(language: &str, marker: &str) -> String {
-    let fence = format!("```{language}\n");
-    README
-        .split(fence.as_str())
-        .skip(1)
-        .filter_map(|rest| rest.split("\n```").next())
-        .find(|body| body.contains(marker))
-        .unwrap_or_else(|| panic!("README has no ```{language} block with {marker:?}"))
-        .to_owned()
+    scalekit_testkit::fenced::block(README, language, marker)
 }
 
 fn sdk_dir(language: &str) -> PathBuf {

@@ -217,11 +217,36 @@ impl Faults {
         self.webhooks.faults().set_delay(delay);
     }
 
+    /// Shows a clock `seconds` ahead of the real one (negative: behind) in
+    /// the `Date` header of every answer, portal pages included, until
+    /// changed; 0 shows the real time again. For testing a client's clock
+    /// check (webhook timestamps are checked against the clock, within 5
+    /// minutes); nothing else the emulator does moves with it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emu = scalekit_emulator::Emulator::builder().start().await?;
+    /// emu.faults().set_clock_skew(-3600);
+    /// assert_eq!(emu.faults().clock_skew(), -3600);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.store.clock.set_skew(seconds);
+    }
+
+    /// The skew [`set_clock_skew`](Self::set_clock_skew) set, in seconds.
+    pub fn clock_skew(&self) -> i64 {
+        self.store.clock.skew()
+    }
+
     /// Removes every armed fault, every latency setting, every queued
-    /// domain-verification outcome and every webhook fault and delay.
+    /// domain-verification outcome, every webhook fault and delay, and the
+    /// clock skew.
     pub fn clear(&self) {
         self.queue().clear();
         self.webhooks.faults().clear();
+        self.store.clock.set_skew(0);
     }
 
     /// How many one-shot fault uses (queued domain-verification outcomes

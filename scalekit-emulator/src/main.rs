@@ -104,6 +104,15 @@ struct Args {
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     webhook_retry_scale: f64,
 
+    /// Show a clock this many seconds ahead (negative: behind) in every `Date` header, to test a client's clock check.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    clock_skew: i64,
+
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate from a CA made at start; prints SCALEKIT_CA_FILE, the CA to trust.
     #[arg(long)]
     tls: bool,
@@ -220,6 +229,7 @@ async fn main() -> ExitCode {
         )
         .init();
 
+    let clock_skew = args.clock_skew;
     let emu = match args.builder().start().await {
         Ok(emu) => emu,
         Err(err) => {
@@ -227,6 +237,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+
+    if clock_skew != 0 {
+        emu.faults().set_clock_skew(clock_skew);
+        eprintln!("note: the Date header shows a clock {clock_skew} s off (--clock-skew)");
+    }
 
     // The purpose of the binary: print what to export, secret included.
     println!("SCALEKIT_ENVIRONMENT_URL={}", emu.base_url());
@@ -360,6 +375,15 @@ mod tests {
         assert!(debug.contains("session_warning_before: 10s"), "{debug}");
         assert!(debug.contains("link_lifetime: 5s"), "{debug}");
         assert!(debug.contains("token_lifetime: 86399s"), "{debug}");
+    }
+
+    #[test]
+    fn parses_a_clock_skew_either_way() {
+        assert_eq!(parse(&[]).unwrap().clock_skew, 0);
+        assert_eq!(parse(&["--clock-skew", "-3600"]).unwrap().clock_skew, -3600);
+        assert_eq!(parse(&["--clock-skew=600"]).unwrap().clock_skew, 600);
+        let error = parse(&["--clock-skew", "soon"]).err().expect("an error");
+        assert!(error.to_string().contains("--clock-skew"), "{error}");
     }
 
     #[test]

@@ -33,7 +33,26 @@ pub(crate) fn router(state: AppState) -> Router {
                 }
             }
         }))
-        .layer(middleware::from_fn_with_state(state, read_body_in_time))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            read_body_in_time,
+        ))
+        .layer(middleware::from_fn_with_state(state, skewed_date))
+}
+
+/// With a clock skew set ([`Faults::set_clock_skew`](crate::Faults::set_clock_skew)),
+/// every answer carries the skewed `Date` (hyper adds the real one only
+/// when the answer has none).
+async fn skewed_date(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(date) = state.store.clock.skewed_http_date()
+        && let Ok(value) = axum::http::HeaderValue::from_str(&date)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 /// The token endpoint, the REST API and the portal.

@@ -335,3 +335,49 @@ async fn faults_queue_in_order_and_clear_removes_them() {
     assert!(body["link"]["location"].is_string());
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// How far the `Date` header of `response` is from this machine's clock,
+/// in seconds (negative: behind).
+fn date_offset(response: &reqwest::Response) -> i64 {
+    let date = response
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .expect("a Date header");
+    let at = time::OffsetDateTime::parse(date, &time::format_description::well_known::Rfc2822)
+        .unwrap_or_else(|err| panic!("{date:?}: {err}"));
+    (at - time::OffsetDateTime::now_utc()).whole_seconds()
+}
+
+#[tokio::test]
+async fn clock_skew_moves_the_date_header_of_every_answer() {
+    let emu = Emulator::start().await.unwrap();
+    let near = |offset: i64, want: i64| (offset - want).abs() <= 5;
+    let real = token_request(&emu, emu.client_id(), emu.client_secret()).await;
+    assert!(near(date_offset(&real), 0), "{}", date_offset(&real));
+
+    emu.faults().set_clock_skew(-3600);
+    assert_eq!(emu.faults().clock_skew(), -3600);
+    let token_answer = token_request(&emu, emu.client_id(), emu.client_secret()).await;
+    assert_eq!(token_answer.status(), StatusCode::OK);
+    assert!(near(date_offset(&token_answer), -3600));
+    let portal = http()
+        .get(emu.url("/magicLink/not-a-link"))
+        .send()
+        .await
+        .unwrap();
+    assert!(near(date_offset(&portal), -3600));
+    let unknown = http().get(emu.url("/nowhere")).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(near(date_offset(&unknown), -3600));
+
+    emu.faults().set_clock_skew(600);
+    let ahead = token_request(&emu, emu.client_id(), emu.client_secret()).await;
+    assert!(near(date_offset(&ahead), 600));
+
+    // `clear` puts the real clock back.
+    emu.faults().clear();
+    assert_eq!(emu.faults().clock_skew(), 0);
+    let back = token_request(&emu, emu.client_id(), emu.client_secret()).await;
+    assert!(near(date_offset(&back), 0));
+}

@@ -178,10 +178,12 @@ async fn the_binary_prints_the_export_lines_and_serves() {
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
+    // All four lines it prints: closing the pipe before the last one is
+    // written would make the binary fail to print it, and stop.
     let lines: Vec<String> = tokio::task::spawn_blocking(move || {
         BufReader::new(stdout)
             .lines()
-            .take(3)
+            .take(4)
             .map(Result::unwrap)
             .collect()
     })

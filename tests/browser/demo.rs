@@ -11,7 +11,7 @@ use crate::WAIT;
 
 /// Waits until the demo badge `id` is in `state` (demo.js sets it from the
 /// portal's `scalekit:*` events).
-async fn wait_for_badge(browser: &Browser, id: &str, state: &str) {
+pub(crate) async fn wait_for_badge(browser: &Browser, id: &str, state: &str) {
     browser
         .wait_until_with(
             &format!("#{id} to be {state}"),
@@ -28,10 +28,7 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let emulator = demo.emulator().expect("the demo runs offline by default");
 
     browser.goto(&demo.url()).await;
@@ -52,10 +49,7 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
     browser.click("sso-enable").await;
     browser.leave_frame().await;
     wait_for_badge(&browser, "badge-sso", "on").await;
-    let log = browser
-        .eval("return document.getElementById('event-log').textContent;")
-        .await;
-    let log = log.as_str().unwrap_or_default();
+    let log = event_log(&browser).await;
     assert!(
         log.contains("scalekit:sso-enabled") && log.contains("scalekit:loaded"),
         "{log}"
@@ -70,6 +64,22 @@ async fn the_demo_settings_page_embeds_a_working_portal() {
         browser.screenshot_to(&path).await;
         eprintln!("wrote {}", path.display());
     }
+}
+
+/// The demo on a free loopback port against `upstream`.
+pub(crate) async fn start_demo(upstream: Upstream) -> scalekit_demo::Demo {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    scalekit_demo::start(listener, upstream).await.unwrap()
+}
+
+/// The demo page's event log, as text.
+async fn event_log(browser: &Browser) -> String {
+    browser
+        .eval("return document.getElementById('event-log').textContent;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The `data-state` of the demo badge `id`.
@@ -102,10 +112,7 @@ async fn the_demo_badges_follow_the_server_and_a_forged_message_changes_nothing(
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = scalekit_demo::start(listener, Upstream::local())
-        .await
-        .unwrap();
+    let demo = start_demo(Upstream::local()).await;
     let emulator = demo.emulator().expect("the demo runs offline by default");
 
     browser.goto(&demo.url()).await;
@@ -162,13 +169,83 @@ async fn the_demo_badges_follow_the_server_and_a_forged_message_changes_nothing(
     browser.goto(&format!("{}settings", demo.url())).await;
     wait_for_badge(&browser, "badge-session", "active").await;
     assert_eq!(badge(&browser, "badge-sso").await, "off");
-    let log = browser
-        .eval("return document.getElementById('event-log').textContent;")
+    let log = event_log(&browser).await;
+    assert!(!log.contains("scalekit:status-failed"), "{log}");
+}
+
+/// The demo on `localhost`, its emulator on `127.0.0.1` (two sites), in a
+/// browser that blocks third-party cookies: the portal cannot keep its
+/// session in the frame, the demo's page falls back to "Open in a new tab"
+/// and says so in its badge; the admin switches SSO in the new tab, and the
+/// first tab's SSO badge follows, through the server.
+#[tokio::test]
+async fn the_demo_falls_back_to_a_new_tab_with_blocked_cookies_and_its_badges_follow() {
+    let Some(browser) = Browser::start_blocking_third_party_cookies().await else {
+        return;
+    };
+    let demo = start_demo(Upstream::local()).await;
+    let emulator = demo.emulator().expect("the demo runs offline by default");
+    assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+    let app = format!("http://localhost:{}", demo.addr().port());
+    emulator
+        .add_allowed_parent_origin(&app)
+        .expect("a valid origin");
+
+    browser.goto(&format!("{app}/")).await;
+    browser.click("login-bob").await;
+    // The fallback: the frame hidden, the new-tab control shown, the
+    // demo's own badge saying where the portal is.
+    browser
+        .wait_until(
+            "the demo's badge to say the portal opens in a new tab",
+            "var b = document.getElementById('badge-session'); \
+             return !!b && b.textContent === 'Portal: open in a new tab';",
+            WAIT,
+        )
         .await;
+    assert_eq!(
+        browser.property("scalekit-portal-open", "hidden").await,
+        serde_json::json!(false)
+    );
+    let before = badge(&browser, "badge-sso").await;
+    let (button, after) = match before.as_str() {
+        "on" => ("sso-disable", "off"),
+        _ => ("sso-enable", "on"),
+    };
+
+    // The new tab opens the portal through the demo's handoff endpoint.
+    let first = crate::handoff::open_the_new_tab(&browser).await;
+    browser
+        .wait_until_with(
+            "the portal page in the new tab",
+            "return document.body && document.body.getAttribute('data-portal-state') === 'active' \
+               && !!document.getElementById(arguments[0]);",
+            vec![serde_json::json!(button)],
+            WAIT,
+        )
+        .await;
+    let url = browser.client().current_url().await.expect("the tab's url");
     assert!(
-        !log.as_str()
-            .unwrap_or_default()
-            .contains("scalekit:status-failed"),
+        url.as_str()
+            .starts_with(&format!("{}/magicLink/", emulator.base_url())),
+        "{url}"
+    );
+    browser.click(button).await;
+
+    // Back in the first tab: the demo's SSO badge follows the server.
+    browser
+        .client()
+        .switch_to_window(first)
+        .await
+        .expect("switch back");
+    wait_for_badge(&browser, "badge-sso", after).await;
+    let log = event_log(&browser).await;
+    assert!(
+        log.contains("scalekit:fallback") && log.contains("scalekit:status"),
         "{log}"
     );
+    let globex = emulator
+        .organization(scalekit_emulator::demo::GLOBEX_ID)
+        .unwrap();
+    assert_eq!(globex.feature_enabled("sso"), after == "on");
 }

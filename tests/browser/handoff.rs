@@ -84,14 +84,7 @@ async fn blocked_cookies_fall_back_to_a_new_tab_and_the_first_tab_follows_the_se
 
     // The new tab: the handoff endpoint redirects to a fresh link, which
     // works there (first-party).
-    let first = browser.client().window().await.expect("the first window");
-    browser.click("scalekit-portal-open").await;
-    let second = wait_for_second_window(&browser, &first).await;
-    browser
-        .client()
-        .switch_to_window(second)
-        .await
-        .expect("switch to the new tab");
+    let first = open_the_new_tab(&browser).await;
     browser
         .wait_until("the portal page in the new tab", PORTAL_ACTIVE_JS, WAIT)
         .await;
@@ -160,6 +153,20 @@ async fn blocked_cookies_fall_back_to_a_new_tab_and_the_first_tab_follows_the_se
             .feature_enabled("sso")
     );
     browser.assert_no_errors().await;
+}
+
+/// Clicks the snippet's "Open in a new tab" and switches to that tab;
+/// returns the first tab's handle.
+pub(crate) async fn open_the_new_tab(browser: &Browser) -> fantoccini::wd::WindowHandle {
+    let first = browser.client().window().await.expect("the first window");
+    browser.click("scalekit-portal-open").await;
+    let second = wait_for_second_window(browser, &first).await;
+    browser
+        .client()
+        .switch_to_window(second)
+        .await
+        .expect("switch to the new tab");
+    first
 }
 
 /// The handle of the window that is not `first`, once the click opened it.

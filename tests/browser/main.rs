@@ -46,9 +46,14 @@
 //! - [`handoff`]: third-party cookies blocked, the app and the portal on two
 //!   sites: the snippet falls back to a new tab, and the first tab follows
 //!   what the admin does there through the server;
-//! - [`demo`]: the demo app as a person uses it (and the README screenshot).
+//! - [`demo`]: the demo app as a person uses it (and the README screenshot),
+//!   also with third-party cookies blocked;
+//! - [`demo_ui`]: the demo's layout (toasts beside, never over, the panels;
+//!   no portal badge without a portal) and the portal page's buttons and
+//!   session warning.
 
 mod demo;
+mod demo_ui;
 mod handoff;
 mod host;
 mod legacy;

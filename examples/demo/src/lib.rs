@@ -48,6 +48,7 @@ mod security;
 mod server;
 mod session;
 mod session_store;
+pub mod startup;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -102,6 +103,16 @@ impl Upstream {
     /// A local emulator with default settings.
     pub fn local() -> Self {
         Upstream::Emulator(Emulator::builder())
+    }
+
+    /// A local emulator whose portal sessions last `session` (warned
+    /// halfway), to watch the portal expire and the snippet bring it back.
+    pub fn local_with_portal_session(session: Duration) -> Self {
+        Upstream::Emulator(
+            Emulator::builder()
+                .session_lifetime(session)
+                .session_warning_before(session / 2),
+        )
     }
 }
 

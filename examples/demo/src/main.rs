@@ -7,12 +7,16 @@
 //! secret in both modes (several, space-separated, during a rotation);
 //! alone, it does not switch to real Scalekit. `DEMO_ALLOWED_HOSTS` names
 //! the host names it answers for besides 127.0.0.1, localhost and [::1].
+//! `DEMO_PORTAL_SESSION_SECS=30` makes the in-process emulator's portal
+//! sessions that short, to watch the portal expire and come back by itself.
+//! What it prints at start fits the Scalekit it talks to (`startup`).
 
 use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use scalekit_demo::Upstream;
+use scalekit_demo::startup::{self, ENV_PORTAL_SESSION, Mode};
 use scalekit_tower::webhook::ENV_WEBHOOK_SECRET;
 use scalekit_tower::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL};
 
@@ -57,32 +61,25 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let portal_session =
+        match startup::portal_session(std::env::var(ENV_PORTAL_SESSION).ok().as_deref()) {
+            Ok(session) => session,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        };
     let webhook_secret = std::env::var(ENV_WEBHOOK_SECRET)
         .ok()
         .filter(|s| !s.trim().is_empty());
     let uses_scalekit = [ENV_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
         .iter()
         .any(|name| std::env::var_os(name).is_some());
-    let upstream = if uses_scalekit {
+    let (upstream, mode) = if uses_scalekit {
         match Config::from_env() {
             Ok(config) => {
-                println!(
-                    "Using Scalekit at {} (client id {}).",
-                    config.environment_url(),
-                    config.client_id()
-                );
-                println!(
-                    "Register http://127.0.0.1:{port} as a redirect URL in the Scalekit dashboard, \
-                     and create organizations with external ids `acme` and `globex`."
-                );
-                if webhook_secret.is_none() {
-                    println!(
-                        "Webhooks are off: set {ENV_WEBHOOK_SECRET} to the signing secret of an \
-                         endpoint registered for {} in the dashboard.",
-                        scalekit_demo::WEBHOOK_PATH
-                    );
-                }
-                Upstream::Scalekit(config)
+                let mode = Mode::for_environment(config.environment_url(), config.client_id());
+                (Upstream::Scalekit(config), mode)
             }
             Err(err) => {
                 eprintln!("error: {err}");
@@ -90,8 +87,17 @@ async fn main() -> ExitCode {
             }
         }
     } else {
-        Upstream::local()
+        let upstream = match portal_session {
+            Some(session) => Upstream::local_with_portal_session(session),
+            None => Upstream::local(),
+        };
+        (upstream, Mode::InProcess)
     };
+    // The in-process emulator signs its webhooks with its own secret.
+    let webhooks_on = webhook_secret.is_some() || mode == Mode::InProcess;
+    for note in startup::notes(&mode, port, webhooks_on, portal_session) {
+        println!("{note}");
+    }
 
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(listener) => listener,

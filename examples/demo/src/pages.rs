@@ -202,7 +202,12 @@ pub(crate) async fn settings(
         "settings.html",
         context! {
             nonce,
-            user => context! { name => user.name, role => user.role, company => user.company },
+            user => context! {
+                name => user.name,
+                role => user.role,
+                company => user.company,
+                has_organization => user.tenant.is_some(),
+            },
             scalekit => portal,
             problem,
             sso => badge(known.sso),

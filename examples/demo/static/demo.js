@@ -25,13 +25,17 @@
   };
   var DELIVERIES_URL = "/settings/webhooks";
 
+  // Toasts sit in the top bar's reserved strip (never over a panel): the
+  // newest few, each gone after a few seconds; the event log keeps them all.
+  var MAX_TOASTS = 2;
   function toast(text) {
     var box = document.getElementById("toasts");
     if (!box) { return; }
     var item = document.createElement("div");
     item.className = "toast";
     item.textContent = text;
-    box.appendChild(item);
+    box.insertBefore(item, box.firstChild);
+    while (box.children.length > MAX_TOASTS) { box.removeChild(box.lastChild); }
     setTimeout(function () { item.remove(); }, 4000);
   }
 

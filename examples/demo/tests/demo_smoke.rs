@@ -293,3 +293,22 @@ async fn signing_out_ends_the_session() {
     assert_eq!(response.status(), 303);
     assert!(!bob.signed_in().await, "the old cookie is worthless");
 }
+
+#[tokio::test]
+async fn a_bad_portal_session_length_names_the_variable_and_the_fix() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scalekit-demo"))
+        .arg("0")
+        .env_remove("SCALEKIT_ENVIRONMENT_URL")
+        .env_remove("SCALEKIT_CLIENT_ID")
+        .env_remove("SCALEKIT_CLIENT_SECRET")
+        .env("DEMO_PORTAL_SESSION_SECS", "5")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DEMO_PORTAL_SESSION_SECS") && stderr.contains("at least 10"),
+        "{stderr}"
+    );
+}

@@ -37,7 +37,8 @@ fn texts() -> Value {
     json!({
         "expired": "Your session has expired. Reload the page from the application to continue.",
         "cookieBlocked": "This portal needs its session cookie, which the browser blocks in this frame. Open the portal in a new tab from the application.",
-        "warning": "Your session expires in a few minutes.",
+        // The script puts the time left in `{remaining}` ("10 seconds").
+        "warning": "Your session expires in {remaining}. Save your changes; the application will open a new one.",
         "saving": "Saving…",
         "failed": "Could not save:",
         "unreachable": "Could not reach the server.",

@@ -10,6 +10,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod changes;
+pub(crate) mod clock;
 pub(crate) mod connections;
 pub(crate) mod counters;
 pub(crate) mod directories;
@@ -65,6 +66,8 @@ pub(crate) struct Store {
     directories: Mutex<BTreeMap<String, DirectoryContents>>,
     /// Armed faults and queued domain-verification outcomes.
     pub(crate) faults: FaultQueue,
+    /// The skew of the `Date` header.
+    pub(crate) clock: clock::Clock,
     /// What the emulator has seen.
     pub(crate) counters: Counters,
     feed: ChangeFeed,
@@ -91,6 +94,7 @@ impl Store {
             origins: RwLock::new(seed.origins),
             directories: Mutex::default(),
             faults: FaultQueue::new(seed.default_verification),
+            clock: clock::Clock::default(),
             counters: Counters::default(),
             feed: ChangeFeed::new(observers),
         }

@@ -4,6 +4,7 @@
 //! Nothing here is part of the published crates.
 
 pub mod browser;
+pub mod fenced;
 pub mod portal;
 pub mod proxy;
 #[cfg(doctest)]

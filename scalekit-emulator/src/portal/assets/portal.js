@@ -56,10 +56,22 @@
   }
 
   function render(feature, enabled) {
-    var el = document.getElementById(feature === "sso" ? "sso-state" : "scim-state");
+    var prefix = feature === "sso" ? "sso" : "scim";
+    var el = document.getElementById(prefix + "-state");
     if (!el) return;
     el.setAttribute("data-enabled", enabled ? "true" : "false");
     el.textContent = enabled ? "Enabled" : "Disabled";
+    // "Enable" is the primary action only while the feature is off.
+    var enable = document.getElementById(prefix + "-enable");
+    if (enable) enable.classList.toggle("primary", !enabled);
+  }
+
+  // "45 seconds", "1 minute", "5 minutes": the time left, as a person says it.
+  function remaining(ms) {
+    var seconds = Math.max(0, Math.round(ms / 1000));
+    if (seconds < 120) return seconds + (seconds === 1 ? " second" : " seconds");
+    var minutes = Math.round(seconds / 60);
+    return minutes + " minutes";
   }
 
   var session = config.session;
@@ -91,10 +103,11 @@
   }).catch(blocked);
 
   function start() {
+    var endsAt = Date.now() + session.expireInMs;
     if (session.warning) {
       setTimeout(function () {
         if (expired) return;
-        setStatus(config.text.warning);
+        setStatus(config.text.warning.replace("{remaining}", remaining(endsAt - Date.now())));
         post(session.warning);
       }, session.warnInMs);
     }
