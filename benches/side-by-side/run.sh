@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side by side against one emulator: the seed guide's stack (Node + Express +
-# the official Scalekit Node SDK, ./express) and the kit (examples/minimal.rs).
-# Both serve GET /settings: one fresh portal link for one organization per
-# page, and a page with the iframe.
+# the official Scalekit Node SDK, ./express), the kit (examples/minimal.rs)
+# and the floor (./floor: the same page written by hand, one token fetched at
+# start and one plain reqwest PUT per page, no kit). All three serve
+# GET /settings: one fresh portal link for one organization per page, and a
+# page with the iframe.
 #
 #   benches/side-by-side/run.sh
 #
@@ -12,13 +14,14 @@
 #   emulator's debug log (one line per request it receives);
 # - app CPU time (ms) per 1,000 pages (utime + stime from /proc/PID/stat, all
 #   threads), throughput and latency percentiles at concurrency 16 over a
-#   fixed number of pages (`hey`), in ROUNDS alternating rounds (A B B A ...)
-#   on the two running apps, so a burst of load from elsewhere hits both;
+#   fixed number of pages (`hey`), in ROUNDS rounds on the three running
+#   apps, alternating their order (A B C, C B A, ...), so a burst of load
+#   from elsewhere hits all of them;
 # - the app's resident memory after the rounds (VmRSS, and VmHWM, its peak).
 #
 # Needs: node + npm, hey (Debian: apt-get install hey), curl, cargo. Loopback
-# only. The emulator picks a free port; the kit's minimal example listens on
-# 127.0.0.1:3000 (fixed in the example), so that port must be free.
+# only. The emulator and the floor pick free ports; the kit's minimal example
+# listens on 127.0.0.1:3000 (its default), so that port must be free.
 #
 # Environment: PAGES (pages per round, default 4800), ROUNDS (default 5),
 # WARMUP (pages per app before the rounds, default 2400: Node's JIT settles), CONCURRENCY
@@ -41,6 +44,8 @@ root=$(cd "$here/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 emulator_bin=$target/release/scalekit-emulator
 minimal_bin=$target/release/examples/minimal
+floor_bin=$target/release/scalekit-floor
+apps=(express kit floor)
 
 for count in "$PAGES" "$WARMUP"; do
   ((count > 0 && count % CONCURRENCY == 0)) \
@@ -53,9 +58,10 @@ done
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   (cd "$root" && cargo build --release -q -p scalekit-emulator --bin scalekit-emulator \
-    && cargo build --release -q --example minimal)
+    && cargo build --release -q --example minimal \
+    && cargo build --release -q -p scalekit-floor)
 fi
-for bin in "$emulator_bin" "$minimal_bin"; do
+for bin in "$emulator_bin" "$minimal_bin" "$floor_bin"; do
   [[ -x $bin ]] || { echo "run.sh: $bin is missing (build it, or unset SKIP_BUILD)" >&2; exit 2; }
 done
 if [[ ! -d $here/express/node_modules || $here/express/package-lock.json -nt $here/express/node_modules ]]; then
@@ -131,6 +137,7 @@ start_app() {
       fi
       "$minimal_bin" >"$out" 2>"$out.err" &
       ;;
+    floor) PORT=0 "$floor_bin" >"$out" 2>"$out.err" & ;;
   esac
   app_pid=$!
   pids+=("$app_pid")
@@ -155,7 +162,7 @@ load() { # URL PAGES FILE
 page_bytes() { curl -fsS -o /dev/null -w '%{size_download}' "$1"; }
 
 declare -A cold1 cold16 bytes
-for app in express kit; do
+for app in "${apps[@]}"; do
   # The first page alone.
   mark=$(log_mark)
   start_app "$app"
@@ -170,9 +177,9 @@ for app in express kit; do
   stop_app "$app_pid"
 done
 
-# --- throughput, CPU and memory: both apps up, alternating rounds ------------
+# --- throughput, CPU and memory: all apps up, alternating rounds -------------
 declare -A pid url
-for app in express kit; do
+for app in "${apps[@]}"; do
   start_app "$app"
   pid[$app]=$app_pid
   url[$app]=$app_url
@@ -192,7 +199,7 @@ hey_field() { # FILE: requests/s, p50 ms, p99 ms
 echo
 echo "round app      app-cpu-ms/1k emu-cpu-ms/1k   req/s   p50-ms   p99-ms  token  link-calls"
 for ((round = 0; round < ROUNDS; round++)); do
-  if ((round % 2 == 0)); then order=(express kit); else order=(kit express); fi
+  if ((round % 2 == 0)); then order=(express kit floor); else order=(floor kit express); fi
   for app in "${order[@]}"; do
     mark=$(log_mark)
     app0=$(cpu_ticks "${pid[$app]}")
@@ -219,7 +226,7 @@ column_median() { # APP COLUMN
   done | median
 }
 declare -A med
-for app in express kit; do
+for app in "${apps[@]}"; do
   for col in 1 2 3 4 5; do
     med[$app,$col]=$(column_median "$app" "$col")
   done
@@ -228,20 +235,26 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 echo
-echo "| | Node + Express + SDK | kit (minimal) | Express / kit |"
-echo "|---|---|---|---|"
-echo "| app CPU per 1,000 pages (ms, median of $ROUNDS) | ${med[express,1]} | ${med[kit,1]} | $(ratio "${med[express,1]}" "${med[kit,1]}") |"
-echo "| emulator CPU per 1,000 pages (ms) | ${med[express,2]} | ${med[kit,2]} | $(ratio "${med[express,2]}" "${med[kit,2]}") |"
-echo "| pages/s at concurrency $CONCURRENCY | ${med[express,3]} | ${med[kit,3]} | $(ratio "${med[express,3]}" "${med[kit,3]}") |"
-echo "| p50 (ms) | ${med[express,4]} | ${med[kit,4]} | $(ratio "${med[express,4]}" "${med[kit,4]}") |"
-echo "| p99 (ms) | ${med[express,5]} | ${med[kit,5]} | $(ratio "${med[express,5]}" "${med[kit,5]}") |"
-rss_e=$(status_kib "${pid[express]}" VmRSS) rss_k=$(status_kib "${pid[kit]}" VmRSS)
-hwm_e=$(status_kib "${pid[express]}" VmHWM) hwm_k=$(status_kib "${pid[kit]}" VmHWM)
-echo "| RSS after the rounds (MiB) | $(mib "$rss_e") | $(mib "$rss_k") | $(ratio "$rss_e" "$rss_k") |"
-echo "| peak RSS, VmHWM (MiB) | $(mib "$hwm_e") | $(mib "$hwm_k") | $(ratio "$hwm_e" "$hwm_k") |"
-echo "| page size (bytes) | ${bytes[express]} | ${bytes[kit]} | |"
-echo "| cold start, 1 page: upstream | ${cold1[express]} | ${cold1[kit]} | |"
-echo "| cold start, 16 pages at once: upstream | ${cold16[express]} | ${cold16[kit]} | |"
+row() { # LABEL COLUMN
+  echo "| $1 | ${med[express,$2]} | ${med[kit,$2]} | ${med[floor,$2]} | $(ratio "${med[kit,$2]}" "${med[floor,$2]}") | $(ratio "${med[express,$2]}" "${med[kit,$2]}") |"
+}
+echo "| | Node + Express + SDK | kit (minimal) | floor (no kit) | kit / floor | Express / kit |"
+echo "|---|---|---|---|---|---|"
+row "app CPU per 1,000 pages (ms, median of $ROUNDS)" 1
+row "emulator CPU per 1,000 pages (ms)" 2
+row "pages/s at concurrency $CONCURRENCY" 3
+row "p50 (ms)" 4
+row "p99 (ms)" 5
+declare -A rss hwm
+for app in "${apps[@]}"; do
+  rss[$app]=$(status_kib "${pid[$app]}" VmRSS)
+  hwm[$app]=$(status_kib "${pid[$app]}" VmHWM)
+done
+echo "| RSS after the rounds (MiB) | $(mib "${rss[express]}") | $(mib "${rss[kit]}") | $(mib "${rss[floor]}") | $(ratio "${rss[kit]}" "${rss[floor]}") | $(ratio "${rss[express]}" "${rss[kit]}") |"
+echo "| peak RSS, VmHWM (MiB) | $(mib "${hwm[express]}") | $(mib "${hwm[kit]}") | $(mib "${hwm[floor]}") | $(ratio "${hwm[kit]}" "${hwm[floor]}") | $(ratio "${hwm[express]}" "${hwm[kit]}") |"
+echo "| page size (bytes) | ${bytes[express]} | ${bytes[kit]} | ${bytes[floor]} | | |"
+echo "| cold start, 1 page: upstream | ${cold1[express]} | ${cold1[kit]} | ${cold1[floor]} | | |"
+echo "| cold start, 16 pages at once: upstream | ${cold16[express]} | ${cold16[kit]} | ${cold16[floor]} | | |"
 echo
 echo "$PAGES pages per round, $ROUNDS rounds, $WARMUP warm-up pages per app; $(nproc) CPUs;" \
   "load average $load_at_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; node $(node --version)"

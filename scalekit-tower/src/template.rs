@@ -217,6 +217,7 @@
 
 mod asset;
 mod embed;
+mod prerender;
 #[cfg(test)]
 mod tests;
 
@@ -293,23 +294,23 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
     };
     let (state, message) = match location {
         Some(_) => ("loading", ""),
-        None => ("unavailable", embed.unavailable_message.as_str()),
+        None => ("unavailable", embed.unavailable_message.as_ref()),
     };
     let mut values: BTreeMap<&str, Value> = BTreeMap::from([
         ("container_id", Value::from(embed.container_id())),
-        ("iframe_id", Value::from(embed.iframe_id.as_str())),
+        ("iframe_id", Value::from(embed.iframe_id.as_ref())),
         ("status_id", Value::from(embed.status_id())),
         ("message_id", Value::from(embed.message_id())),
         ("retry_id", Value::from(embed.retry_id())),
         ("open_id", Value::from(embed.open_id())),
         ("src", Value::from(location.map(|url| url.as_str()))),
         ("height", Value::from(embed.height)),
-        ("title", Value::from(embed.title.as_str())),
+        ("title", Value::from(embed.title.as_ref())),
         ("state", Value::from(state)),
         ("message", Value::from(message)),
-        ("retry_label", Value::from(embed.retry_label.as_str())),
-        ("open_label", Value::from(embed.open_label.as_str())),
-        ("handoff_url", Value::from(embed.handoff_url.as_str())),
+        ("retry_label", Value::from(embed.retry_label.as_ref())),
+        ("open_label", Value::from(embed.open_label.as_ref())),
+        ("handoff_url", Value::from(embed.handoff_url.as_ref())),
         ("nonce", Value::from(embed.nonce.as_deref())),
         ("config_json", Value::from_safe_string(script_json(&config))),
     ]);
@@ -319,7 +320,7 @@ pub fn context(link: Option<&PortalLink>, embed: &PortalEmbed) -> Value {
         }
         Listener::Asset(url) => {
             values.insert("config_id", Value::from(embed.config_id()));
-            values.insert("script_src", Value::from(url.as_str()));
+            values.insert("script_src", Value::from(url.as_ref()));
             values.insert("integrity", Value::from(asset::BUILT.integrity.as_str()));
         }
     }
@@ -352,7 +353,16 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-fn render(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+/// `name` rendered for this page: spliced into the pre-rendered snippet of
+/// this configuration when there is one (see `prerender`).
+fn render(name: &'static str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
+    prerender::render(name, link, embed, |link, embed| {
+        render_fresh(name, link, embed)
+    })
+}
+
+/// `name` rendered through the template.
+fn render_fresh(name: &str, link: Option<&PortalLink>, embed: &PortalEmbed) -> String {
     ENV.get_template(name)
         .and_then(|template| template.render(context! { scalekit => context(link, embed) }))
         .expect("the built-in templates render with any PortalEmbed (tested)")

@@ -61,6 +61,8 @@ pub struct Client {
 
 struct Inner {
     config: Config,
+    /// `{environment}/api/v1/`, built once: every call's URL starts with it.
+    api_base: Url,
     transport: Transport,
     tokens: TokenCache,
 }
@@ -91,8 +93,15 @@ impl Client {
                 status: None,
                 reason: format!("could not build the HTTP client: {e}"),
             })?;
+        let mut api_base = config.environment_url().clone();
+        api_base
+            .path_segments_mut()
+            .expect("the environment URL is an http(s) origin")
+            .clear()
+            .extend(["api", "v1", ""]);
         Ok(Self {
             inner: Arc::new(Inner {
+                api_base,
                 transport: Transport::new(http, config.max_response_bytes()),
                 config,
                 tokens: TokenCache::default(),
@@ -113,11 +122,10 @@ impl Client {
 
     /// `{environment}/api/v1/{segments...}`, each segment percent-encoded.
     pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.config.environment_url().clone();
+        let mut url = self.inner.api_base.clone();
         url.path_segments_mut()
             .expect("the environment URL is an http(s) origin")
-            .clear()
-            .extend(["api", "v1"])
+            .pop_if_empty()
             .extend(segments);
         url
     }

@@ -20,6 +20,8 @@
 //! ends up in the app's iframe, so it is accepted only if it is an http(s) URL
 //! on the configured portal origin, without user information.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -124,20 +126,28 @@ fn with_status(err: Error, answer: &Answer) -> Error {
 /// How long an unused link lives when Scalekit does not say.
 const DOCUMENTED_LINK_LIFETIME: time::Duration = time::Duration::minutes(1);
 
+/// The link's fields, borrowed from the body where JSON allows it (a string
+/// without escapes): the location and expiry are only read, not kept.
 #[derive(Deserialize)]
-struct WireLink {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    location: Option<String>,
-    #[serde(default, alias = "expireTime")]
-    expire_time: Option<String>,
+struct WireLink<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    location: Option<Text<'a>>,
+    #[serde(default, borrow, alias = "expireTime")]
+    expire_time: Option<Text<'a>>,
 }
+
+/// A JSON string, borrowed unless it has escapes (serde borrows a `Cow`
+/// only as a field of its own, not inside an `Option`).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// The documented shape, `{"link":{...}}`, read straight into [`WireLink`].
 #[derive(Deserialize)]
-struct Wrapped {
-    link: WireLink,
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    link: WireLink<'a>,
 }
 
 /// Parses and checks a `portal_links` response body.
@@ -150,12 +160,14 @@ pub(crate) fn parse_portal_link(body: &[u8], portal_origin: &str) -> Result<Port
     // object, a field of the wrong type) takes the general path below, which
     // decides exactly as before: building a `serde_json::Value` and cloning
     // the `link` object cost every mint about a microsecond.
-    let wire = match serde_json::from_slice::<Wrapped>(body) {
+    // The general path's JSON, which its `WireLink` borrows from.
+    let object: serde_json::Value;
+    let wire = match serde_json::from_slice::<Wrapped<'_>>(body) {
         Ok(wrapped) => wrapped.link,
         Err(_) => {
             let value: serde_json::Value = serde_json::from_slice(body)
                 .map_err(|e| unexpected(format!("portal link response is not JSON: {e}")))?;
-            let object = match value.get("link") {
+            object = match value.get("link") {
                 Some(link) if link.is_object() => link.clone(),
                 _ => value,
             };
@@ -164,22 +176,23 @@ pub(crate) fn parse_portal_link(body: &[u8], portal_origin: &str) -> Result<Port
                     "portal link response is not a JSON object".into(),
                 ));
             }
-            serde_json::from_value::<WireLink>(object)
+            WireLink::deserialize(&object)
                 .map_err(|e| unexpected(format!("portal link response has the wrong shape: {e}")))?
         }
     };
     let raw_location = wire
         .location
+        .map(|Text(l)| l)
         .filter(|l| !l.is_empty())
         .ok_or_else(|| unexpected("portal link response has no `location`".into()))?;
     let location = checked_location(&raw_location, portal_origin)?;
-    let expires_at = match wire.expire_time.filter(|t| !t.is_empty()) {
+    let expires_at = match wire.expire_time.map(|Text(t)| t).filter(|t| !t.is_empty()) {
         Some(raw) => OffsetDateTime::parse(&raw, &Rfc3339)
             .map_err(|e| unexpected(format!("portal link `expire_time` is not RFC 3339 ({e})")))?,
         None => OffsetDateTime::now_utc() + DOCUMENTED_LINK_LIFETIME,
     };
     Ok(PortalLink::new(
-        wire.id.unwrap_or_default(),
+        wire.id.map(|Text(id)| id.into_owned()).unwrap_or_default(),
         location,
         expires_at,
     ))
@@ -221,6 +234,20 @@ mod tests {
             "https://acme.scalekit.dev/magicLink/8930509d"
         );
         assert_eq!(link.expires_at().unix_timestamp(), 1_707_230_880);
+    }
+
+    #[test]
+    fn escaped_json_strings_are_read_like_plain_ones() {
+        // Escapes make serde copy the string instead of borrowing it.
+        let body = br#"{"link":{"id":"lnk_\u0031","location":"https:\/\/acme.scalekit.dev\/magicLink\/1","expire_time":"2024-02-06T14:48:00Z"}}"#;
+        let link = parse_portal_link(body, ORIGIN).unwrap();
+        assert_eq!(link.id(), "lnk_1");
+        assert_eq!(
+            link.location().as_str(),
+            "https://acme.scalekit.dev/magicLink/1"
+        );
+        let flat = br#"{"id":"lnk_\u0032","location":"https:\/\/acme.scalekit.dev\/m"}"#;
+        assert_eq!(parse_portal_link(flat, ORIGIN).unwrap().id(), "lnk_2");
     }
 
     #[test]

@@ -167,14 +167,28 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Byte
     {
         return Err(Capped::TooLarge);
     }
-    let mut body = BytesMut::new();
+    // Scalekit's answers usually arrive in one chunk: that chunk is the
+    // body, without a copy. Only a second chunk starts a buffer.
+    let mut first = Bytes::new();
+    let mut joined = BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(Capped::Transport)? {
-        if body.len() + chunk.len() > max {
+        if first.len().max(joined.len()) + chunk.len() > max {
             return Err(Capped::TooLarge);
         }
-        body.extend_from_slice(&chunk);
+        if first.is_empty() && joined.is_empty() {
+            first = chunk;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&std::mem::take(&mut first));
+            }
+            joined.extend_from_slice(&chunk);
+        }
     }
-    Ok(body.freeze())
+    Ok(if joined.is_empty() {
+        first
+    } else {
+        joined.freeze()
+    })
 }
 
 /// Maps an error status to the error a caller can act on.
@@ -230,6 +244,39 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    /// A response whose body arrives as `chunks`, each its own HTTP chunk.
+    async fn chunked(chunks: &'static [&'static str]) -> reqwest::Response {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let _ = socket.read(&mut [0; 4096]).await;
+            let mut answer = String::from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            for chunk in chunks {
+                answer.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+            }
+            answer.push_str("0\r\n\r\n");
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        });
+        reqwest::get(format!("http://{addr}/")).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn bodies_in_one_or_many_chunks_are_read_whole_and_capped() {
+        let one = read_capped(chunked(&["{\"link\":{}}"]).await, 64).await;
+        assert_eq!(one.ok().as_deref(), Some(&b"{\"link\":{}}"[..]));
+        let many = read_capped(chunked(&["{\"li", "nk\":", "{}}"]).await, 64).await;
+        assert_eq!(many.ok().as_deref(), Some(&b"{\"link\":{}}"[..]));
+        // Exactly at the cap is accepted; one byte more in a later chunk is not.
+        let at_cap = read_capped(chunked(&["abcd", "efgh"]).await, 8).await;
+        assert_eq!(at_cap.ok().as_deref(), Some(&b"abcdefgh"[..]));
+        let over = read_capped(chunked(&["abcd", "efgh", "i"]).await, 8).await;
+        assert!(matches!(over, Err(Capped::TooLarge)));
+        let first_over = read_capped(chunked(&["abcdefghi"]).await, 8).await;
+        assert!(matches!(first_over, Err(Capped::TooLarge)));
+    }
 
     #[test]
     fn retry_after_forms() {

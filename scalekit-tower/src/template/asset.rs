@@ -52,6 +52,12 @@ pub(super) static BUILT: LazyLock<Built> = LazyLock::new(|| {
     }
 });
 
+/// The URL of the asset under [`ListenerAsset::DEFAULT_PREFIX`], built once.
+pub(super) fn default_url() -> &'static str {
+    static URL: LazyLock<String> = LazyLock::new(|| url_under(ListenerAsset::DEFAULT_PREFIX));
+    &URL
+}
+
 /// The URL of the asset under `prefix`: `{prefix}/portal-{version}.js`.
 pub(super) fn url_under(prefix: &str) -> String {
     format!(

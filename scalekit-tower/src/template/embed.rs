@@ -1,11 +1,16 @@
 //! [`PortalEmbed`]: how the portal iframe and its listener script behave.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use url::Url;
 
 use crate::http_url;
+
+/// A text of the embed: the defaults are borrowed, so building or cloning a
+/// default embed per page allocates none of them.
+pub(super) type Text = Cow<'static, str>;
 
 use super::asset;
 
@@ -14,7 +19,7 @@ use super::asset;
 pub(super) enum Listener {
     /// A `<script src>` of this URL (the [`ListenerAsset`](super::ListenerAsset)),
     /// with `integrity`.
-    Asset(String),
+    Asset(Text),
     /// The whole script inline in the page.
     Inline,
 }
@@ -38,13 +43,13 @@ pub(super) enum Listener {
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PortalEmbed {
-    pub(super) iframe_id: String,
-    pub(super) refresh_url: String,
-    pub(super) status_url: String,
-    pub(super) handoff_url: String,
+    pub(super) iframe_id: Text,
+    pub(super) refresh_url: Text,
+    pub(super) status_url: Text,
+    pub(super) handoff_url: Text,
     pub(super) listener: Listener,
     pub(super) height: u32,
-    pub(super) title: String,
+    pub(super) title: Text,
     pub(super) load_timeout: Duration,
     pub(super) refresh_retries: u32,
     pub(super) refresh_backoff: Duration,
@@ -52,12 +57,12 @@ pub struct PortalEmbed {
     pub(super) refresh_window: Duration,
     pub(super) nonce: Option<String>,
     pub(super) portal_origin: Option<String>,
-    pub(super) unavailable_message: String,
-    pub(super) load_timeout_message: String,
-    pub(super) blocked_message: String,
-    pub(super) session_warning_message: String,
-    pub(super) retry_label: String,
-    pub(super) open_label: String,
+    pub(super) unavailable_message: Text,
+    pub(super) load_timeout_message: Text,
+    pub(super) blocked_message: Text,
+    pub(super) session_warning_message: Text,
+    pub(super) retry_label: Text,
+    pub(super) open_label: Text,
 }
 
 impl PortalEmbed {
@@ -81,13 +86,13 @@ impl PortalEmbed {
     /// taken from the link.
     pub fn new() -> Self {
         Self {
-            iframe_id: Self::DEFAULT_IFRAME_ID.to_owned(),
-            refresh_url: Self::DEFAULT_REFRESH_URL.to_owned(),
-            status_url: Self::DEFAULT_STATUS_URL.to_owned(),
-            handoff_url: Self::DEFAULT_HANDOFF_URL.to_owned(),
-            listener: Listener::Asset(asset::url_under(super::ListenerAsset::DEFAULT_PREFIX)),
+            iframe_id: Cow::Borrowed(Self::DEFAULT_IFRAME_ID),
+            refresh_url: Cow::Borrowed(Self::DEFAULT_REFRESH_URL),
+            status_url: Cow::Borrowed(Self::DEFAULT_STATUS_URL),
+            handoff_url: Cow::Borrowed(Self::DEFAULT_HANDOFF_URL),
+            listener: Listener::Asset(Cow::Borrowed(asset::default_url())),
             height: 700,
-            title: "Single sign-on and directory settings".to_owned(),
+            title: Cow::Borrowed("Single sign-on and directory settings"),
             load_timeout: Duration::from_secs(15),
             refresh_retries: 3,
             refresh_backoff: Duration::from_secs(1),
@@ -95,21 +100,24 @@ impl PortalEmbed {
             refresh_window: Duration::from_secs(60),
             nonce: None,
             portal_origin: None,
-            unavailable_message: "The single sign-on settings could not be loaded.".to_owned(),
-            load_timeout_message: "The settings portal is taking long to load. If it stays blank, \
+            unavailable_message: Cow::Borrowed("The single sign-on settings could not be loaded."),
+            load_timeout_message: Cow::Borrowed(
+                "The settings portal is taking long to load. If it stays blank, \
                 this site's origin is probably not allowed to embed it: register it as an \
                 allowed redirect URL in the Scalekit dashboard, or, against the local \
-                emulator, start the emulator with --allow-origin and this origin."
-                .to_owned(),
-            blocked_message: "The settings portal cannot open inside this page: your browser \
+                emulator, start the emulator with --allow-origin and this origin.",
+            ),
+            blocked_message: Cow::Borrowed(
+                "The settings portal cannot open inside this page: your browser \
                 blocks the cookie it needs here. Open it in a new tab; this page updates \
-                when you are done."
-                .to_owned(),
-            session_warning_message: "The settings session ends in a few minutes. Save your \
-                changes, then renew it."
-                .to_owned(),
-            retry_label: "Try again".to_owned(),
-            open_label: "Open in a new tab".to_owned(),
+                when you are done.",
+            ),
+            session_warning_message: Cow::Borrowed(
+                "The settings session ends in a few minutes. Save your \
+                changes, then renew it.",
+            ),
+            retry_label: Cow::Borrowed("Try again"),
+            open_label: Cow::Borrowed("Open in a new tab"),
         }
     }
 
@@ -126,7 +134,7 @@ impl PortalEmbed {
     pub fn with_iframe_id(mut self, id: impl Into<String>) -> Self {
         let id = id.into();
         if !id.is_empty() {
-            self.iframe_id = id;
+            self.iframe_id = Cow::Owned(id);
         }
         self
     }
@@ -141,7 +149,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_refresh_url(mut self, url: impl Into<String>) -> Self {
-        self.refresh_url = url.into();
+        self.refresh_url = Cow::Owned(url.into());
         self
     }
 
@@ -159,7 +167,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_status_url(mut self, url: impl Into<String>) -> Self {
-        self.status_url = url.into();
+        self.status_url = Cow::Owned(url.into());
         self
     }
 
@@ -180,7 +188,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_handoff_url(mut self, url: impl Into<String>) -> Self {
-        self.handoff_url = url.into();
+        self.handoff_url = Cow::Owned(url.into());
         self
     }
 
@@ -197,7 +205,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_listener_url(mut self, url: impl Into<String>) -> Self {
-        self.listener = Listener::Asset(url.into());
+        self.listener = Listener::Asset(Cow::Owned(url.into()));
         self
     }
 
@@ -238,7 +246,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
-        self.title = title.into();
+        self.title = Cow::Owned(title.into());
         self
     }
 
@@ -350,7 +358,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_unavailable_message(mut self, text: impl Into<String>) -> Self {
-        self.unavailable_message = text.into();
+        self.unavailable_message = Cow::Owned(text.into());
         self
     }
 
@@ -362,7 +370,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_load_timeout_message(mut self, text: impl Into<String>) -> Self {
-        self.load_timeout_message = text.into();
+        self.load_timeout_message = Cow::Owned(text.into());
         self
     }
 
@@ -376,7 +384,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_blocked_message(mut self, text: impl Into<String>) -> Self {
-        self.blocked_message = text.into();
+        self.blocked_message = Cow::Owned(text.into());
         self
     }
 
@@ -390,7 +398,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_session_warning_message(mut self, text: impl Into<String>) -> Self {
-        self.session_warning_message = text.into();
+        self.session_warning_message = Cow::Owned(text.into());
         self
     }
 
@@ -402,7 +410,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_open_label(mut self, label: impl Into<String>) -> Self {
-        self.open_label = label.into();
+        self.open_label = Cow::Owned(label.into());
         self
     }
 
@@ -414,7 +422,7 @@ impl PortalEmbed {
     /// ```
     #[must_use]
     pub fn with_retry_label(mut self, label: impl Into<String>) -> Self {
-        self.retry_label = label.into();
+        self.retry_label = Cow::Owned(label.into());
         self
     }
 
@@ -495,6 +503,55 @@ impl PortalEmbed {
 impl Default for PortalEmbed {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl PortalEmbed {
+    /// Whether `other` renders the same snippet but for its nonce: every
+    /// field but the nonce is equal (the pre-rendered snippets' key).
+    pub(super) fn same_except_nonce(&self, other: &Self) -> bool {
+        // Destructured, so a new field cannot be forgotten here.
+        let Self {
+            iframe_id,
+            refresh_url,
+            status_url,
+            handoff_url,
+            listener,
+            height,
+            title,
+            load_timeout,
+            refresh_retries,
+            refresh_backoff,
+            refresh_limit,
+            refresh_window,
+            nonce: _,
+            portal_origin,
+            unavailable_message,
+            load_timeout_message,
+            blocked_message,
+            session_warning_message,
+            retry_label,
+            open_label,
+        } = self;
+        *iframe_id == other.iframe_id
+            && *refresh_url == other.refresh_url
+            && *status_url == other.status_url
+            && *handoff_url == other.handoff_url
+            && *listener == other.listener
+            && *height == other.height
+            && *title == other.title
+            && *load_timeout == other.load_timeout
+            && *refresh_retries == other.refresh_retries
+            && *refresh_backoff == other.refresh_backoff
+            && *refresh_limit == other.refresh_limit
+            && *refresh_window == other.refresh_window
+            && *portal_origin == other.portal_origin
+            && *unavailable_message == other.unavailable_message
+            && *load_timeout_message == other.load_timeout_message
+            && *blocked_message == other.blocked_message
+            && *session_warning_message == other.session_warning_message
+            && *retry_label == other.retry_label
+            && *open_label == other.open_label
     }
 }
 

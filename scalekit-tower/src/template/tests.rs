@@ -7,7 +7,7 @@ use super::*;
 
 const HOSTILE: &str = "\"><script>alert(1)</script>'&\u{2028}\u{2029}</script><!--";
 
-fn link(location: &str) -> PortalLink {
+pub(super) fn link(location: &str) -> PortalLink {
     PortalLink::new(
         "lnk_1",
         Url::parse(location).unwrap(),
