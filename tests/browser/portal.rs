@@ -223,7 +223,7 @@ async fn session_refresh(csp: bool, inline: bool) {
             .property("scalekit-portal-message", "textContent")
             .await
             .as_str()
-            .is_some_and(|text| text.contains("ends in a few minutes")),
+            .is_some_and(|text| text.contains("ends soon")),
         "{}",
         f.browser.diagnostics().await
     );

@@ -113,8 +113,7 @@ impl PortalEmbed {
                 when you are done.",
             ),
             session_warning_message: Cow::Borrowed(
-                "The settings session ends in a few minutes. Save your \
-                changes, then renew it.",
+                "The settings session ends soon. Save your changes, then renew it.",
             ),
             retry_label: Cow::Borrowed("Try again"),
             open_label: Cow::Borrowed("Open in a new tab"),
