@@ -182,7 +182,9 @@ impl Client {
         let inner = &self.inner;
         inner
             .tokens
-            .get(|| token::fetch(&inner.transport, &inner.config, deadline))
+            // Boxed: the fetch (a whole HTTP exchange) runs about once an hour,
+            // and inline it would grow every API call's future by 1.3 kB.
+            .get(|| Box::pin(token::fetch(&inner.transport, &inner.config, deadline)))
             .await
     }
 }

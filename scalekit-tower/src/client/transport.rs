@@ -104,45 +104,55 @@ enum Exchange {
     },
 }
 
-async fn exchange(request: reqwest::RequestBuilder, replay: Replay, max_body: usize) -> Exchange {
-    let transport_failure = |err: reqwest::Error| {
-        let err_is_replayable = replay == Replay::Always || err.is_connect();
-        let wrapped = Error::Unavailable {
-            status: None,
-            retry_after: None,
-            api: ApiError::default(),
-            source: Some(err.without_url()),
+/// One request and its answer. The request is handed to reqwest before the
+/// future starts, so the future holds reqwest's handle, not the 272-byte
+/// builder, for its whole life.
+fn exchange(
+    request: reqwest::RequestBuilder,
+    replay: Replay,
+    max_body: usize,
+) -> impl Future<Output = Exchange> {
+    let sending = request.send();
+    async move {
+        let transport_failure = |err: reqwest::Error| {
+            let err_is_replayable = replay == Replay::Always || err.is_connect();
+            let wrapped = Error::Unavailable {
+                status: None,
+                retry_after: None,
+                api: ApiError::default(),
+                source: Some(err.without_url()),
+            };
+            if err_is_replayable {
+                retry_if_retryable(wrapped, None)
+            } else {
+                Exchange::Done(Err(wrapped))
+            }
         };
-        if err_is_replayable {
-            retry_if_retryable(wrapped, None)
-        } else {
-            Exchange::Done(Err(wrapped))
+        let response = match sending.await {
+            Ok(response) => response,
+            Err(err) => return transport_failure(err),
+        };
+        let status = response.status();
+        let retry_after = parse_retry_after(response.headers());
+        let body = match read_capped(response, max_body).await {
+            Ok(body) => body,
+            Err(Capped::TooLarge) => {
+                return Exchange::Done(Err(Error::ResponseTooLarge {
+                    status,
+                    limit: max_body,
+                }));
+            }
+            // The connection broke mid-body.
+            Err(Capped::Transport(err)) => return transport_failure(err),
+        };
+        if status.is_success() {
+            return Exchange::Done(Ok(Answer { status, body }));
         }
-    };
-    let response = match request.send().await {
-        Ok(response) => response,
-        Err(err) => return transport_failure(err),
-    };
-    let status = response.status();
-    let retry_after = parse_retry_after(response.headers());
-    let body = match read_capped(response, max_body).await {
-        Ok(body) => body,
-        Err(Capped::TooLarge) => {
-            return Exchange::Done(Err(Error::ResponseTooLarge {
-                status,
-                limit: max_body,
-            }));
-        }
-        // The connection broke mid-body.
-        Err(Capped::Transport(err)) => return transport_failure(err),
-    };
-    if status.is_success() {
-        return Exchange::Done(Ok(Answer { status, body }));
+        retry_if_retryable(
+            classify(status, ApiError::from_body(&body), retry_after),
+            retry_after,
+        )
     }
-    retry_if_retryable(
-        classify(status, ApiError::from_body(&body), retry_after),
-        retry_after,
-    )
 }
 
 /// Retries `err` exactly when it says it may succeed later.
