@@ -532,25 +532,39 @@ impl PortalEmbed {
             retry_label,
             open_label,
         } = self;
-        *iframe_id == other.iframe_id
-            && *refresh_url == other.refresh_url
-            && *status_url == other.status_url
-            && *handoff_url == other.handoff_url
-            && *listener == other.listener
+        same_text(iframe_id, &other.iframe_id)
+            && same_text(refresh_url, &other.refresh_url)
+            && same_text(status_url, &other.status_url)
+            && same_text(handoff_url, &other.handoff_url)
+            && same_listener(listener, &other.listener)
             && *height == other.height
-            && *title == other.title
+            && same_text(title, &other.title)
             && *load_timeout == other.load_timeout
             && *refresh_retries == other.refresh_retries
             && *refresh_backoff == other.refresh_backoff
             && *refresh_limit == other.refresh_limit
             && *refresh_window == other.refresh_window
             && *portal_origin == other.portal_origin
-            && *unavailable_message == other.unavailable_message
-            && *load_timeout_message == other.load_timeout_message
-            && *blocked_message == other.blocked_message
-            && *session_warning_message == other.session_warning_message
-            && *retry_label == other.retry_label
-            && *open_label == other.open_label
+            && same_text(unavailable_message, &other.unavailable_message)
+            && same_text(load_timeout_message, &other.load_timeout_message)
+            && same_text(blocked_message, &other.blocked_message)
+            && same_text(session_warning_message, &other.session_warning_message)
+            && same_text(retry_label, &other.retry_label)
+            && same_text(open_label, &other.open_label)
+    }
+}
+
+/// Equal texts; the same borrowed default (every `PortalEmbed::new()` shares
+/// them) without comparing its bytes.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+fn same_listener(a: &Listener, b: &Listener) -> bool {
+    match (a, b) {
+        (Listener::Asset(a), Listener::Asset(b)) => same_text(a, b),
+        (Listener::Inline, Listener::Inline) => true,
+        _ => false,
     }
 }
 
