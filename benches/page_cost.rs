@@ -124,11 +124,17 @@ fn runtime() -> Runtime {
 
 /// The kit's settings page, as in `examples/minimal.rs`.
 async fn kit_settings(PortalLink(link): PortalLink) -> Html<String> {
-    Html(format!(
-        "<!doctype html><title>Settings</title><h1>Single sign-on</h1>{}\
-         <p><a href=\"/settings/portal/open\" target=\"_blank\">Open in a new tab</a></p>",
-        render_portal(Some(&link), &PortalEmbed::new())
-    ))
+    let portal = render_portal(Some(&link), &PortalEmbed::new());
+    Html(
+        [
+            "<!doctype html><title>Settings</title><h1>Single sign-on</h1>",
+            &portal,
+            "<p><a href=\"",
+            PortalEmbed::DEFAULT_HANDOFF_URL,
+            "\" target=\"_blank\">Open in a new tab</a></p>",
+        ]
+        .concat(),
+    )
 }
 
 /// The floor's page, the same code `benches/side-by-side/floor` serves.
