@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side by side against one emulator: the seed guide's stack (Node + Express +
-# the official Scalekit Node SDK, ./express), the kit (examples/minimal.rs)
+# the official Scalekit Node SDK, ./express), the kit (examples/minimal.rs,
+# built by ./kit as an app's own binary: the kit's default features and none
+# of the workspace's dev-dependencies)
 # and the floor (./floor: the same page written by hand, one token fetched at
 # start and one plain reqwest PUT per page, no kit). All three serve
 # GET /settings: one fresh portal link for one organization per page, and a
@@ -23,15 +25,17 @@
 # only. The emulator and the floor pick free ports; the kit's minimal example
 # listens on 127.0.0.1:3000 (its default), so that port must be free.
 #
-# Environment: PAGES (pages per round, default 4800), ROUNDS (default 5),
+# Environment: PAGES (pages per round, default 9600: /proc counts CPU in
+# 10 ms ticks, so a round's figure is exact to about 1 ms per 1,000 pages),
+# ROUNDS (default 9),
 # WARMUP (pages per app before the rounds, default 2400: Node's JIT settles), CONCURRENCY
 # (default 16; hey splits the pages evenly, so PAGES and WARMUP must be
 # multiples of it), SKIP_BUILD=1 to use the release binaries as they are,
 # CARGO_TARGET_DIR as cargo reads it.
 set -euo pipefail
 
-PAGES=${PAGES:-4800}
-ROUNDS=${ROUNDS:-5}
+PAGES=${PAGES:-9600}
+ROUNDS=${ROUNDS:-9}
 WARMUP=${WARMUP:-2400}
 CONCURRENCY=${CONCURRENCY:-16}
 # Bounds: no step waits longer than this for a process to come up, and no
@@ -43,7 +47,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 emulator_bin=$target/release/scalekit-emulator
-minimal_bin=$target/release/examples/minimal
+minimal_bin=$target/release/scalekit-side-by-side-kit
 floor_bin=$target/release/scalekit-floor
 apps=(express kit floor)
 
@@ -57,9 +61,10 @@ for tool in node npm hey curl; do
 done
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  # The kit and the floor in one invocation: the crates they share are built
+  # with the same features.
   (cd "$root" && cargo build --release -q -p scalekit-emulator --bin scalekit-emulator \
-    && cargo build --release -q --example minimal \
-    && cargo build --release -q -p scalekit-floor)
+    && cargo build --release -q -p scalekit-side-by-side-kit -p scalekit-floor)
 fi
 for bin in "$emulator_bin" "$minimal_bin" "$floor_bin"; do
   [[ -x $bin ]] || { echo "run.sh: $bin is missing (build it, or unset SKIP_BUILD)" >&2; exit 2; }
