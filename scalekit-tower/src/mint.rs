@@ -10,12 +10,12 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use futures_util::FutureExt;
 use http::request::Parts;
 use tokio::time::Instant;
 
-use crate::authorize::AuthorizeStep;
+use crate::authorize::{AuthorizeStep, DecisionFuture};
 use crate::client::Client;
 use crate::failure::PortalLinkFailure;
 use crate::hook::HookError;
@@ -65,66 +65,33 @@ impl<R: OrganizationResolver> Gate<R> {
         &self,
         parts: &Parts,
     ) -> impl Future<Output = Result<Admitted, PortalLinkOutcome>> + Send + 'static {
-        // Everything that reads the request happens now; the futures own
-        // what they need. The resolver's future is only polled once the
-        // request is authorized, so a refused request costs no lookup.
-        let authorizing = self.authorizer.decide(parts);
-        let resolving = self.resolver.resolve(parts);
-        let user = self.limit.user_key(parts);
-        let limit = self.limit.clone();
-        let timeout = self.client.config().timeout();
-        async move {
-            let failed = |failure| Err(PortalLinkOutcome::Failed(Arc::new(failure)));
-            // Authorizing and resolving share the client's deadline, so
-            // neither a stuck session store nor a resolver that calls
-            // Scalekit itself (the external-id lookup) can stretch the
-            // request past it; the mint keeps the same deadline.
-            let deadline = Instant::now() + timeout;
-            if let Some(authorizing) = authorizing {
-                let allowed = tokio::time::timeout_at(deadline, authorizing)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(HookError::new(format!(
-                            "the authorization check did not answer within {timeout:?}"
-                        )))
-                    });
-                match allowed {
-                    Ok(true) => {}
-                    Ok(false) => return failed(PortalLinkFailure::Refused),
-                    Err(err) => return failed(PortalLinkFailure::Authorizer(err)),
-                }
-            }
-            let resolved = tokio::time::timeout_at(deadline, resolving)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(HookError::new(format!(
-                        "the organization resolver did not answer within {timeout:?}"
-                    )))
-                });
-            let organization = match resolved {
-                Err(err) => return failed(PortalLinkFailure::Resolver(err)),
-                Ok(None) => return Err(PortalLinkOutcome::NoOrganization),
-                Ok(Some(organization)) => organization,
-            };
-            if let Err((scope, retry_after)) = limit.take(user.as_deref(), &organization).await {
-                return failed(PortalLinkFailure::Limited { scope, retry_after });
-            }
-            Ok(Admitted {
-                organization,
-                deadline,
-            })
+        self.admission(parts).run()
+    }
+
+    /// What admitting `parts` needs, read from the request now.
+    fn admission(&self, parts: &Parts) -> Admission<R::Future> {
+        // The futures own what they need. The resolver's future is only
+        // polled once the request is authorized, so a refused request costs
+        // no lookup.
+        Admission {
+            authorizing: self.authorizer.decide(parts),
+            resolving: self.resolver.resolve(parts),
+            user: self.limit.user_key(parts),
+            limit: self.limit.clone(),
+            timeout: self.client.config().timeout(),
         }
     }
 
     /// Admits the request, then mints a link for its organization.
     pub(crate) fn mint(&self, parts: &Parts) -> MintFuture {
+        let admission = self.admission(parts);
         let client = self.client.clone();
         let features = self.features.clone();
-        // `then`, not one `async` block awaiting both: the admission's state
-        // and the mint's then share their memory instead of adding up (the
-        // boxed future was 2.8 kB, past the allocator's per-thread cache).
-        Box::pin(self.admit(parts).then(move |admitted| async move {
-            let outcome = match admitted {
+        Box::pin(async move {
+            // The admission runs in a temporary future, so its state and the
+            // mint's share memory instead of adding up (as an `admit` future
+            // captured here, the boxed future was 2.8 kB).
+            let outcome = match admission.run().await {
                 Err(outcome) => outcome,
                 Ok(admitted) => mint_admitted(&client, &features, admitted).await,
             };
@@ -132,7 +99,71 @@ impl<R: OrganizationResolver> Gate<R> {
                 log_failure(failure, "no portal link for this request");
             }
             outcome
-        }))
+        })
+    }
+}
+
+/// A request's admission before it runs: its authorization and resolution
+/// futures, its user's limit key, the limits and the deadline's length.
+struct Admission<F> {
+    authorizing: Option<DecisionFuture>,
+    resolving: F,
+    user: Option<String>,
+    limit: MintLimit,
+    timeout: Duration,
+}
+
+impl<F> Admission<F>
+where
+    F: Future<Output = Result<Option<OrganizationId>, HookError>> + Send + 'static,
+{
+    async fn run(self) -> Result<Admitted, PortalLinkOutcome> {
+        let Self {
+            authorizing,
+            resolving,
+            user,
+            limit,
+            timeout,
+        } = self;
+        let failed = |failure| Err(PortalLinkOutcome::Failed(Arc::new(failure)));
+        // Authorizing and resolving share the client's deadline, so neither
+        // a stuck session store nor a resolver that calls Scalekit itself
+        // (the external-id lookup) can stretch the request past it; the mint
+        // keeps the same deadline.
+        let deadline = Instant::now() + timeout;
+        if let Some(authorizing) = authorizing {
+            let allowed = tokio::time::timeout_at(deadline, authorizing)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(HookError::new(format!(
+                        "the authorization check did not answer within {timeout:?}"
+                    )))
+                });
+            match allowed {
+                Ok(true) => {}
+                Ok(false) => return failed(PortalLinkFailure::Refused),
+                Err(err) => return failed(PortalLinkFailure::Authorizer(err)),
+            }
+        }
+        let resolved = tokio::time::timeout_at(deadline, resolving)
+            .await
+            .unwrap_or_else(|_| {
+                Err(HookError::new(format!(
+                    "the organization resolver did not answer within {timeout:?}"
+                )))
+            });
+        let organization = match resolved {
+            Err(err) => return failed(PortalLinkFailure::Resolver(err)),
+            Ok(None) => return Err(PortalLinkOutcome::NoOrganization),
+            Ok(Some(organization)) => organization,
+        };
+        if let Err((scope, retry_after)) = limit.take(user.as_deref(), &organization).await {
+            return failed(PortalLinkFailure::Limited { scope, retry_after });
+        }
+        Ok(Admitted {
+            organization,
+            deadline,
+        })
     }
 }
 
