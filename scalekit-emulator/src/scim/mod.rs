@@ -7,18 +7,20 @@
 //! the `organization.directory.*` change each makes.
 
 mod attribute;
+mod collection;
 mod discovery;
 mod error;
 mod filter;
-mod groups;
+mod kind;
 mod patch;
 mod request;
 mod resources;
-mod users;
 
 use axum::{Router, routing::get};
 
 use crate::state::AppState;
+use collection::{create, delete, get as read, list, replace, update};
+use kind::{Groups, Users};
 
 /// The media type of SCIM answers.
 pub(crate) const CONTENT_TYPE: &str = "application/scim+json";
@@ -30,21 +32,24 @@ pub(crate) const BASE: &str = "/api/v1/directories/{dir}/scim/v2";
 pub(crate) fn router() -> Router<AppState> {
     let route = |path: &str| format!("{BASE}{path}");
     Router::new()
-        .route(&route("/Users"), get(users::list).post(users::create))
+        .route(&route("/Users"), get(list::<Users>).post(create::<Users>))
         .route(
             &route("/Users/{id}"),
-            get(users::get)
-                .put(users::replace)
-                .patch(users::update)
-                .delete(users::delete),
+            get(read::<Users>)
+                .put(replace::<Users>)
+                .patch(update::<Users>)
+                .delete(delete::<Users>),
         )
-        .route(&route("/Groups"), get(groups::list).post(groups::create))
+        .route(
+            &route("/Groups"),
+            get(list::<Groups>).post(create::<Groups>),
+        )
         .route(
             &route("/Groups/{id}"),
-            get(groups::get)
-                .put(groups::replace)
-                .patch(groups::update)
-                .delete(groups::delete),
+            get(read::<Groups>)
+                .put(replace::<Groups>)
+                .patch(update::<Groups>)
+                .delete(delete::<Groups>),
         )
         .route(
             &route("/ServiceProviderConfig"),
