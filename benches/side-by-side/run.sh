@@ -201,6 +201,9 @@ hey_field() { # FILE: requests/s, p50 ms, p99 ms
        /^ +99% in/ { p99 = $3 * 1000 }
        END { printf "%.0f %.2f %.2f", rps, p50, p99 }' "$1"
 }
+ms_per_1k() { # TICKS: CPU ms per 1,000 pages of a round
+  awk -v t="$1" -v hz="$clk_tck" -v n="$PAGES" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
+}
 echo
 echo "round app      app-cpu-ms/1k emu-cpu-ms/1k   req/s   p50-ms   p99-ms  token  link-calls"
 for ((round = 0; round < ROUNDS; round++)); do
@@ -213,8 +216,8 @@ for ((round = 0; round < ROUNDS; round++)); do
     app1=$(cpu_ticks "${pid[$app]}")
     emu1=$(cpu_ticks "$emulator_pid")
     read -r rps p50 p99 <<<"$(hey_field "$work/$app.round$round")"
-    app_ms=$(((app1 - app0) * 1000 * 1000 / clk_tck / PAGES))
-    emu_ms=$(((emu1 - emu0) * 1000 * 1000 / clk_tck / PAGES))
+    app_ms=$(ms_per_1k $((app1 - app0)))
+    emu_ms=$(ms_per_1k $((emu1 - emu0)))
     tokens=$(count_since "$mark" token)
     links=$(count_since "$mark" generate_portal_link)
     results[$app,$round]="$app_ms $emu_ms $rps $p50 $p99"
@@ -260,6 +263,14 @@ echo "| peak RSS, VmHWM (MiB) | $(mib "${hwm[express]}") | $(mib "${hwm[kit]}") 
 echo "| page size (bytes) | ${bytes[express]} | ${bytes[kit]} | ${bytes[floor]} | | |"
 echo "| cold start, 1 page: upstream | ${cold1[express]} | ${cold1[kit]} | ${cold1[floor]} | | |"
 echo "| cold start, 16 pages at once: upstream | ${cold16[express]} | ${cold16[kit]} | ${cold16[floor]} | | |"
+# The kit against the floor round by round: the two ran minutes apart at
+# most, so a change of load between rounds moves both.
+round_ratios=$(for ((round = 0; round < ROUNDS; round++)); do
+  awk -v a="${results[kit,$round]%% *}" -v b="${results[floor,$round]%% *}" \
+    'BEGIN { if (b > 0) printf "%.3f\n", a / b }'
+done)
 echo
+echo "kit / floor app CPU per page, round by round: median $(median <<<"$round_ratios" | awk '{ printf "%.2fx", $1 }')," \
+  "range $(sort -g <<<"$round_ratios" | head -1 | awk '{ printf "%.2fx", $1 }')-$(sort -g <<<"$round_ratios" | tail -1 | awk '{ printf "%.2fx", $1 }')"
 echo "$PAGES pages per round, $ROUNDS rounds, $WARMUP warm-up pages per app; $(nproc) CPUs;" \
   "load average $load_at_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; node $(node --version)"
