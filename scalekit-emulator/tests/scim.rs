@@ -560,3 +560,70 @@ async fn a_disabled_directory_refuses_scim_calls() {
     assert_eq!(body["status"], "403");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn users_listed_by_group_are_its_members_only() {
+    let app = Receiver::start(&[]).await;
+    let (emu, info, idp) = setup(&app).await;
+    let mut ids = Vec::new();
+    for name in ["ada", "grace", "linus"] {
+        let user = idp
+            .ok(
+                Method::POST,
+                "/Users",
+                Some(json!({"userName": format!("{name}@acme.test")})),
+            )
+            .await;
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let group = idp
+        .ok(
+            Method::POST,
+            "/Groups",
+            Some(json!({
+                "displayName": "Engineering",
+                "members": [{"value": ids[0]}, {"value": ids[2]}],
+            })),
+        )
+        .await;
+    let group_id = group["id"].as_str().unwrap();
+
+    let token = token(&emu).await;
+    let users = format!(
+        "/api/v1/organizations/{ORG}/directories/{}/users",
+        info.directory_id
+    );
+    let listed = |query: String| {
+        let (emu, token, users) = (&emu, &token, &users);
+        async move {
+            http()
+                .get(emu.url(&format!("{users}?{query}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Both spellings the SDKs send.
+    for name in ["directory_group_id", "directoryGroupId"] {
+        let page: Value = listed(format!("{name}={group_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = page["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|user| user["preferred_username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["ada@acme.test", "linus@acme.test"], "{name}");
+        assert_eq!(page["total_size"], 2, "{name}");
+    }
+    // Without the filter, everyone; with a group that does not exist, 404.
+    let all: Value = listed(String::new()).await.json().await.unwrap();
+    assert_eq!(all["total_size"], 3);
+    let unknown = listed("directory_group_id=dirgroup_missing".into()).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    emu.shutdown().await;
+}
